@@ -1,0 +1,104 @@
+/**
+ * One catalog of user-visible errors. Each has a stable code (DBOPS_E_*), a retry meaning,
+ * and a hint that tells the user what to do. Messages never carry secrets.
+ */
+
+/** How the caller should react: stop and wait for a human, retry later, or back off. */
+export type Retry = 'stalled' | 'waiting' | 'transient';
+
+/** Stable error codes; add new ones here, never rename. */
+export const codes = {
+  // manifests
+  yamlSyntax: 'DBOPS_E_YAML_SYNTAX',
+  yamlAliases: 'DBOPS_E_YAML_ALIASES',
+  fileTooLarge: 'DBOPS_E_FILE_TOO_LARGE',
+  unknownKind: 'DBOPS_E_UNKNOWN_KIND',
+  unknownApiVersion: 'DBOPS_E_UNKNOWN_API_VERSION',
+  invalidField: 'DBOPS_E_INVALID_FIELD',
+  missingField: 'DBOPS_E_MISSING_FIELD',
+  unknownField: 'DBOPS_E_UNKNOWN_FIELD',
+  invalidName: 'DBOPS_E_INVALID_NAME',
+  invalidQuantity: 'DBOPS_E_INVALID_QUANTITY',
+  duplicateName: 'DBOPS_E_DUPLICATE_NAME',
+  unknownDatabase: 'DBOPS_E_UNKNOWN_DATABASE',
+  unsupported: 'DBOPS_E_UNSUPPORTED',
+  forbiddenConfig: 'DBOPS_E_FORBIDDEN_CONFIG',
+  opsEdited: 'DBOPS_E_OPS_EDITED',
+  // source
+  sourceUnreachable: 'DBOPS_E_SOURCE_UNREACHABLE',
+  sourceAuth: 'DBOPS_E_SOURCE_AUTH',
+  sourceRef: 'DBOPS_E_SOURCE_REF',
+  // runtime and databases
+  prerequisite: 'DBOPS_E_PREREQUISITE',
+  processFailed: 'DBOPS_E_PROCESS_FAILED',
+  portsExhausted: 'DBOPS_E_PORTS_EXHAUSTED',
+  clusterFailed: 'DBOPS_E_CLUSTER',
+  replicationFailed: 'DBOPS_E_REPLICATION',
+  stateCorrupt: 'DBOPS_E_STATE_CORRUPT',
+  stateLocked: 'DBOPS_E_STATE_LOCKED',
+  notFound: 'DBOPS_E_NOT_FOUND',
+  // command line and configuration
+  usage: 'DBOPS_E_USAGE',
+  config: 'DBOPS_E_CONFIG',
+  timeout: 'DBOPS_E_TIMEOUT',
+  internal: 'DBOPS_E_INTERNAL',
+} as const;
+
+/** One of the stable codes above. */
+export type ErrorCode = (typeof codes)[keyof typeof codes];
+
+/** Where in the desired-state repository an error points to. */
+export interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+  field?: string;
+}
+
+/** A user-visible error: a code, what happened, what to do, and whether to retry. */
+export class DbopsError extends Error {
+  readonly code: ErrorCode;
+  readonly retry: Retry;
+  readonly hint: string | undefined;
+  readonly location: Location | undefined;
+  /** For retry 'waiting': how long to wait before trying again. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: {
+      retry?: Retry;
+      hint?: string;
+      location?: Location;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DbopsError';
+    this.code = code;
+    this.retry = opts.retry ?? 'transient';
+    this.hint = opts.hint;
+    this.location = opts.location;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** Renders an error for a person: `file:line:col field: message (CODE)\n  hint`. */
+export function formatError(err: unknown): string {
+  if (err instanceof DbopsError) {
+    const loc = err.location;
+    const where = loc
+      ? `${loc.file}${loc.line ? `:${loc.line}` : ''}${loc.column ? `:${loc.column}` : ''}${loc.field ? ` ${loc.field}` : ''}: `
+      : '';
+    return `${where}${err.message} (${err.code})${err.hint ? `\n  ${err.hint}` : ''}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** True when the error is a DbopsError with the given code. */
+export function isCode(err: unknown, code: ErrorCode): boolean {
+  return err instanceof DbopsError && err.code === code;
+}

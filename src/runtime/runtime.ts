@@ -1,0 +1,108 @@
+import type { DatabaseKind, DatabaseSpec } from '../api/desired.js';
+
+/** The role a member is planned to have when first created; the database may change it later. */
+export type PlannedRole = 'master' | 'replica' | 'primary' | 'standby';
+
+/** One member of a database as the plan wants it (see plan/topology.ts for the naming). */
+export interface MemberPlan {
+  /** Stable name, e.g. `cache-shard0-0`, `session-0`, `pg-1`. */
+  name: string;
+  database: string;
+  kind: DatabaseKind;
+  shard: number;
+  ordinal: number;
+  role: PlannedRole;
+}
+
+/** Where a member can be reached from the controller. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** Generated per database; never written to Git or logs. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** A member's volume: where it is, how large it is, how much is used. */
+export interface VolumeStatus {
+  path?: string;
+  /** `directory` (capacity accounted by dbops) or `loop` (a real filesystem image). */
+  type: 'directory' | 'loop' | 'pvc';
+  capacityBytes: number;
+  usedBytes: number;
+}
+
+/** What the runtime sees of one member. */
+export interface ObservedMember {
+  name: string;
+  shard: number;
+  ordinal: number;
+  role: PlannedRole;
+  endpoint: Endpoint;
+  /** Process (or pod) alive and accepting connections on its port. */
+  running: boolean;
+  pid?: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: number };
+  /** Server version actually running, e.g. "7.0.15". */
+  version?: string;
+  volume: VolumeStatus;
+}
+
+/** What the runtime has for one database. */
+export interface ObservedDatabase {
+  name: string;
+  kind: DatabaseKind;
+  halted: boolean;
+  members: ObservedMember[];
+  /** The spec the runtime last applied (used to halt/wipe after the manifest disappears). */
+  lastSpec?: DatabaseSpec;
+  /** Notes for conditions, e.g. "version 16 asked, 15.18 installed: running 15.18". */
+  notes: string[];
+}
+
+/** Something the runtime noticed between reconciles; the controller reconciles that database. */
+export interface RuntimeEvent {
+  database: string;
+  member?: string;
+  type: 'member-exited' | 'member-started' | 'member-restarted' | 'member-ready';
+  message: string;
+}
+
+/**
+ * The runtime contract shared by the local and the Kubernetes implementations. Every method
+ * is idempotent: calling it again after a crash at any point converges to the same result.
+ */
+export interface Runtime {
+  readonly kind: 'local' | 'kubernetes';
+  /** Names of every database the runtime holds anything for (running or halted). */
+  list(): Promise<string[]>;
+  /** Everything the runtime has for a database, or undefined when it has nothing. */
+  observe(database: string): Promise<ObservedDatabase | undefined>;
+  /** Generates the database's credentials once; later calls return the same ones. */
+  ensureCredentials(spec: DatabaseSpec): Promise<Credentials>;
+  /** Credentials of a database, or undefined when none were generated. */
+  credentials(database: string): Promise<Credentials | undefined>;
+  /**
+   * Brings the members to the plan: volumes, configuration and processes, in order
+   * (Postgres standbys are cloned from the primary). Members not in the plan are stopped and
+   * their data kept. Returns when every member runs and accepts connections.
+   */
+  ensureMembers(spec: DatabaseSpec, members: MemberPlan[], signal?: AbortSignal): Promise<void>;
+  /** Restarts one member (stop, then start with the current configuration). */
+  restartMember(database: string, member: string, signal?: AbortSignal): Promise<void>;
+  /** Stops every member of a database and keeps its volumes, config and credentials. */
+  halt(database: string): Promise<void>;
+  /** Stops every member and deletes everything the runtime holds for the database. */
+  wipe(database: string): Promise<void>;
+  /** Registers a listener for runtime events; returns a function that removes it. */
+  subscribe(listener: (event: RuntimeEvent) => void): () => void;
+  /**
+   * Releases the runtime. With `stopMembers`, members are stopped cleanly (the demo's
+   * Ctrl-C); without, they keep running and a later controller adopts them.
+   */
+  close(opts: { stopMembers: boolean }): Promise<void>;
+}
