@@ -4,6 +4,8 @@ export interface SourceFile {
   path: string;
   size: number;
   content: string | null;
+  /** Git blob id of the content, when the file comes from a Git tree. */
+  oid?: string;
 }
 
 /** The manifests of one revision. */
