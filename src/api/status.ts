@@ -1,0 +1,73 @@
+import type { Condition } from './conditions.js';
+import type { ManifestError } from './manifest-error.js';
+
+/**
+ * The stable JSON shape of `dbops status --output json` (apiVersion dbops.dev/v1). Fields are
+ * only ever added, never renamed or removed, within v1.
+ */
+export interface StatusDocument {
+  apiVersion: 'dbops.dev/v1';
+  /** Newest revision fetched from the source (null before the first fetch). */
+  revision: string | null;
+  source: string;
+  runtime: string;
+  updatedAt: string;
+  /** Source problems (unreachable, auth) of the last fetch, if any. */
+  sourceError: string | null;
+  /** Manifest errors of the newest revision. */
+  errors: ManifestError[];
+  databases: DatabaseStatus[];
+  opsRequests: OpsRequestStatus[];
+}
+
+/** Database phases, from conditions (see reconcile/summarize.ts). */
+export type DatabasePhase = 'Provisioning' | 'Ready' | 'NotReady' | 'Halted' | 'Failed';
+
+/** One database. */
+export interface DatabaseStatus {
+  name: string;
+  kind: 'Redis' | 'Postgres';
+  /** Standalone | Cluster for Redis; Standalone | Replicated for Postgres. */
+  mode: string;
+  phase: DatabasePhase;
+  /** The revision whose spec is applied (the last good one). */
+  revision: string | null;
+  version: { desired: string; running: string | null };
+  conditions: Condition[];
+  members: MemberStatus[];
+}
+
+/** One member of a database. */
+export interface MemberStatus {
+  name: string;
+  role: string;
+  endpoint: string;
+  ready: boolean;
+  restarts: number;
+  volume: { type: string; capacityBytes: number; usedBytes: number };
+}
+
+/** OpsRequest phases (DESIGN §3). */
+export type OpsPhase = 'Pending' | 'Progressing' | 'Successful' | 'Failed' | 'Skipped';
+
+/** One OpsRequest and its step history. */
+export interface OpsRequestStatus {
+  name: string;
+  database: string;
+  type: string;
+  phase: OpsPhase;
+  file: string;
+  digest: string;
+  reason: string | null;
+  message: string | null;
+  steps: StepStatus[];
+}
+
+/** One step of an operation. */
+export interface StepStatus {
+  name: string;
+  phase: 'Running' | 'Succeeded' | 'Failed';
+  startedAt: string;
+  finishedAt: string | null;
+  message: string | null;
+}

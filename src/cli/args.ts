@@ -1,0 +1,84 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DbopsError, codes } from '../errors.js';
+
+/** Options every command takes. */
+export const globalOptions = {
+  'state-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * Parses argv for one command strictly: unknown flags and missing values are usage errors
+ * that name the flag and point at `dbops <command> --help`.
+ */
+export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: O,
+  maxPositionals: number,
+) {
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...globalOptions, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.positionals.length > maxPositionals) {
+      throw new Error(`unexpected argument '${parsed.positionals[maxPositionals]}'`);
+    }
+    return parsed;
+  } catch (err) {
+    throw new DbopsError(codes.usage, `dbops ${command}: ${(err as Error).message}`, {
+      retry: 'stalled',
+      hint: `run 'dbops ${command} --help' for the accepted options`,
+    });
+  }
+}
+
+/** Throws a usage error for a flag value. */
+export function badValue(flag: string, value: string, expected: string): never {
+  throw new DbopsError(codes.usage, `--${flag} '${value}' is not valid: expected ${expected}`, {
+    retry: 'stalled',
+  });
+}
+
+/** Reads one of a fixed set of values for a flag. */
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  return badValue(flag, value, allowed.join(' | '));
+}
+
+/** The state dir: --state-dir, else DBOPS_STATE_DIR, else `.dbops` in the working directory. */
+export function stateDirOf(value: string | undefined, env: NodeJS.ProcessEnv): string {
+  const dir = value ?? env.DBOPS_STATE_DIR ?? '.dbops';
+  if (dir.trim() === '' || dir.includes('\0')) return badValue('state-dir', dir, 'a directory path');
+  return dir;
+}
+
+/** A Git branch name as `git check-ref-format --branch` would accept it (the common rules). */
+export function branchOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const bad =
+    value === '' ||
+    value.startsWith('-') ||
+    value.startsWith('/') ||
+    value.endsWith('/') ||
+    value.endsWith('.lock') ||
+    value.includes('..') ||
+    value.includes('@{') ||
+    /[\s~^:?*[\\\x00-\x1f\x7f]/.test(value);
+  return bad ? badValue('branch', value, 'a Git branch name such as main or release/1.2') : value;
+}
+
+/** A sub-path inside the repository: relative, no `..`. */
+export function subPathOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split('/').filter((p) => p !== '' && p !== '.');
+  if (value.startsWith('/') || parts.includes('..') || value.includes('\0')) {
+    return badValue('path', value, 'a relative path inside the repository, without ..');
+  }
+  return parts.join('/');
+}

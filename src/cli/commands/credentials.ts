@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { DbopsError, codes } from '../../errors.js';
+import { loadState } from '../../reconcile/store.js';
+import { readCredentials } from '../../runtime/local/credentials.js';
+import { Layout } from '../../runtime/local/layout.js';
+import { parseCommand, stateDirOf } from '../args.js';
+import type { CommandContext } from '../context.js';
+
+export const credentialsHelp = `Usage: dbops credentials DATABASE [--member NAME] [--state-dir DIR]
+
+Prints a connection URL with the generated password (redis://... or postgresql://...).
+Without --member it points at the Redis master (the first shard's for a cluster: connect
+with redis-cli -c) or the Postgres primary. This is the only command that shows a password.
+`;
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `dbops credentials`: the one place a password is shown, on stdout, on request. */
+export async function credentialsCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommand('credentials', argv, { member: { type: 'string' } }, 1);
+  const name = positionals[0];
+  if (!name || !dnsLabel.test(name) || name.length > 63) {
+    throw new DbopsError(codes.usage, name ? `'${name}' is not a database name` : 'which database?', {
+      retry: 'stalled',
+      hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
+    });
+  }
+  const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
+  const state = await loadState(stateDir);
+  const db = state?.databases[name];
+  const creds = await readCredentials(new Layout(stateDir), name);
+  if (!db || !creds) {
+    throw new DbopsError(codes.notFound, `no credentials for a database named ${name} in ${stateDir}`, {
+      retry: 'stalled',
+      hint: 'credentials are generated when the controller first provisions the database; check dbops status',
+    });
+  }
+  const member = values.member
+    ? db.members.find((m) => m.name === values.member)
+    : (db.members.find((m) => m.role === 'master' || m.role === 'primary') ?? db.members[0]);
+  if (!member) {
+    throw new DbopsError(codes.notFound, `database ${name} has no member ${values.member ?? ''}`.trim(), {
+      retry: 'stalled',
+      hint: `members: ${db.members.map((m) => m.name).join(', ') || 'none yet'}`,
+    });
+  }
+  const user = encodeURIComponent(creds.username);
+  const pass = encodeURIComponent(creds.password);
+  const url =
+    db.kind === 'Redis'
+      ? `redis://${user}:${pass}@${member.endpoint}/0`
+      : `postgresql://${user}:${pass}@${member.endpoint}/postgres`;
+  ctx.stdout.write(url + '\n');
+  return 0;
+}

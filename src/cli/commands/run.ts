@@ -1,0 +1,97 @@
+import { parseDuration } from '../../api/duration.js';
+import { DbopsError, codes } from '../../errors.js';
+import { assemble, type RunConfig } from '../../main.js';
+import { createLogger } from '../../platform/logger.js';
+import { badValue, branchOf, oneOf, parseCommand, stateDirOf, subPathOf } from '../args.js';
+import type { CommandContext } from '../context.js';
+
+export const runHelp = `Usage: dbops run --repo <url|path> [options]
+
+Runs the controller: fetch -> validate -> plan -> execute, until stopped (SIGINT/SIGTERM).
+Databases keep running when the controller stops; the next controller adopts them.
+
+Options:
+  --repo <url|path>        http(s) Git remote or local repository (required)
+  --branch <name>          branch to follow (default: the remote's HEAD, else main)
+  --path <dir>             sub-path of the repository holding the manifests (default: root)
+  --runtime local          where databases run (only local in this version)
+  --interval <duration>    fetch and repair interval, e.g. 30s, 1m (default 30s)
+  --git-credentials <file> file with "token" or "user:password" (mode 0600); or set
+                           DBOPS_GIT_TOKEN, or DBOPS_GIT_USERNAME and DBOPS_GIT_PASSWORD
+  --once                   run one round, wait for it, exit 0 when every database is Ready
+  --stop-on-exit           stop the database processes when the controller exits
+  --state-dir <dir>        state directory (default .dbops, or DBOPS_STATE_DIR)
+  --log-level <level>      trace | debug | info | warn | error (default info)
+`;
+
+const options = {
+  repo: { type: 'string' },
+  branch: { type: 'string' },
+  path: { type: 'string' },
+  runtime: { type: 'string' },
+  interval: { type: 'string' },
+  'git-credentials': { type: 'string' },
+  once: { type: 'boolean' },
+  'stop-on-exit': { type: 'boolean' },
+} as const;
+
+/** Validates `dbops run` flags into a RunConfig; every bad value is a usage error. */
+export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
+  const { values } = parseCommand('run', argv, options, 0);
+  if (!values.repo) {
+    throw new DbopsError(codes.usage, 'dbops run: --repo is required', {
+      retry: 'stalled',
+      hint: 'pass an http(s) Git URL or the path of a local repository, e.g. --repo ./examples-repo',
+    });
+  }
+  let intervalMs = 30_000;
+  if (values.interval !== undefined) {
+    const d = parseDuration(values.interval);
+    if (!d.ok || d.ms < 1000) badValue('interval', values.interval, 'a duration of at least 1s, e.g. 30s or 2m');
+    intervalMs = d.ms;
+  }
+  const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
+  if (runtime === 'kubernetes') {
+    throw new DbopsError(codes.unsupported, 'the kubernetes runtime is not supported yet', {
+      retry: 'stalled',
+      hint: 'use --runtime local',
+    });
+  }
+  const config: RunConfig = {
+    repo: values.repo,
+    branch: branchOf(values.branch),
+    path: subPathOf(values.path),
+    stateDir: stateDirOf(values['state-dir'], env),
+    intervalMs,
+    runtime,
+    credentialsFile: values['git-credentials'],
+  };
+  return { config, values };
+}
+
+/** `dbops run`: the controller in the foreground. */
+export async function runCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { config, values } = runConfigOf(argv, ctx.env);
+  const log = createLogger({ level: values['log-level'] ?? ctx.env.DBOPS_LOG_LEVEL });
+  const app = await assemble(config, log, ctx.env);
+  if (values.once) {
+    await app.controller.round({ fetch: true });
+    await app.controller.idle();
+    const doc = app.controller.status();
+    await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
+    const notReady = doc.databases.filter((d) => d.phase !== 'Ready' && d.phase !== 'Halted');
+    for (const d of notReady) ctx.stderr.write(`${d.name}: ${d.phase}\n`);
+    return notReady.length === 0 && !doc.sourceError ? 0 : 1;
+  }
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    log.info(`${sig}: stopping`);
+    stop.abort(new Error(sig));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  log.info({ source: config.repo.replace(/\/\/[^@/]*@/, '//'), stateDir: config.stateDir }, 'controller started');
+  await app.controller.run(stop.signal);
+  await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
+  return 0;
+}

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { DbopsError, codes } from '../../errors.js';
+import { loadState, toStatusDocument } from '../../reconcile/store.js';
+import { oneOf, parseCommand, stateDirOf } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { renderStatus } from '../status-table.js';
+
+export const statusHelp = `Usage: dbops status [DATABASE] [--output table|json] [--state-dir DIR]
+
+Shows the databases, their members and OpsRequests as the controller last recorded them.
+--output json prints the stable document described in the README ("Status JSON").
+`;
+
+/** `dbops status`: reads the controller's status file; works while the controller runs. */
+export async function statusCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommand('status', argv, { output: { type: 'string' } }, 1);
+  const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
+  const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
+  const state = await loadState(stateDir);
+  if (!state) {
+    throw new DbopsError(codes.notFound, `no controller state in ${stateDir}`, {
+      retry: 'stalled',
+      hint: 'start one with `dbops run --repo ...` (or `npm start` for the demo), or pass --state-dir',
+    });
+  }
+  const doc = toStatusDocument(state);
+  const database = positionals[0];
+  if (database && !doc.databases.some((d) => d.name === database)) {
+    throw new DbopsError(codes.notFound, `no database named ${database}`, {
+      retry: 'stalled',
+      hint: `known: ${doc.databases.map((d) => d.name).join(', ') || 'none'}`,
+    });
+  }
+  if (output === 'json') {
+    const view = database
+      ? {
+          ...doc,
+          databases: doc.databases.filter((d) => d.name === database),
+          opsRequests: doc.opsRequests.filter((o) => o.database === database),
+        }
+      : doc;
+    ctx.stdout.write(JSON.stringify(view, null, 2) + '\n');
+  } else {
+    ctx.stdout.write(renderStatus(doc, { database }));
+  }
+  return 0;
+}

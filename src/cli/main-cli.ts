@@ -1,0 +1,87 @@
+import { DbopsError, codes, formatError } from '../errors.js';
+import type { CommandContext } from './context.js';
+import { credentialsCommand, credentialsHelp } from './commands/credentials.js';
+import { demoCommand, demoHelp } from './commands/demo.js';
+import { doctorCommand, doctorHelp } from './commands/doctor.js';
+import { runCommand, runHelp } from './commands/run.js';
+import { schemaCommand, schemaHelp } from './commands/schema.js';
+import { statusCommand, statusHelp } from './commands/status.js';
+import { validateCommand, validateHelp } from './commands/validate.js';
+
+const usage = `dbops: a GitOps reconciler for Redis and Postgres
+
+Usage: dbops <command> [options]
+
+Commands:
+  run          run the controller against a Git repository
+  status       show databases, members and OpsRequests
+  validate     validate the manifests of a directory
+  schema       print JSON Schemas of the manifest kinds
+  credentials  print the connection URL of a database
+  doctor       check prerequisites and say what to install
+  demo         serve examples-repo over HTTP and reconcile it (npm start)
+
+Every command takes --state-dir DIR (or DBOPS_STATE_DIR; default .dbops).
+Run 'dbops <command> --help' for a command's options.
+`;
+
+type Command = {
+  run: (argv: string[], ctx: CommandContext) => Promise<number> | number;
+  help: string;
+};
+
+const commands: Record<string, Command> = {
+  run: { run: runCommand, help: runHelp },
+  status: { run: statusCommand, help: statusHelp },
+  validate: { run: validateCommand, help: validateHelp },
+  schema: { run: schemaCommand, help: schemaHelp },
+  credentials: { run: credentialsCommand, help: credentialsHelp },
+  doctor: { run: doctorCommand, help: doctorHelp },
+  demo: { run: demoCommand, help: demoHelp },
+};
+
+/** Exit codes: 0 ok, 1 failed or invalid, 2 usage, 3 prerequisite missing, 4 not found. */
+export function exitCodeOf(err: unknown): number {
+  if (!(err instanceof DbopsError)) return 1;
+  switch (err.code) {
+    case codes.usage:
+      return 2;
+    case codes.prerequisite:
+      return 3;
+    case codes.notFound:
+      return 4;
+    default:
+      return 1;
+  }
+}
+
+/** The CLI: argv -> command; the only place that maps errors to exit codes. */
+export async function main(argv: string[], ctx: CommandContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    ctx.stdout.write(usage);
+    return name ? 0 : 2;
+  }
+  if (name === 'version' || name === '--version') {
+    ctx.stdout.write('dbops 0.1.0\n');
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    ctx.stderr.write(`dbops: unknown command '${name}'\n\n${usage}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest, ctx);
+  } catch (err) {
+    ctx.stderr.write(`dbops ${name}: ${formatError(err)}\n`);
+    if (!(err instanceof DbopsError)) {
+      ctx.stderr.write(`(unexpected error, please report it: ${(err as Error).stack ?? String(err)})\n`);
+    }
+    return exitCodeOf(err);
+  }
+}

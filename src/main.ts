@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ensureCluster } from './db/redis/cluster.js';
+import { observePostgres } from './db/postgres/observe.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import type { Logger } from './platform/logger.js';
+import { Controller } from './reconcile/controller.js';
+import type { DatabaseClients } from './reconcile/clients.js';
+import { lockStateDir } from './reconcile/state-lock.js';
+import { createLocalRuntime } from './runtime/local/local-runtime.js';
+import type { Runtime } from './runtime/runtime.js';
+import { authFromEnv } from './source/auth.js';
+import { createSource } from './source/local-source.js';
+
+/** Everything `dbops run` needs, as validated by the CLI. */
+export interface RunConfig {
+  repo: string;
+  branch?: string;
+  path?: string;
+  stateDir: string;
+  intervalMs: number;
+  runtime: 'local';
+  credentialsFile?: string;
+  /** Redis cluster-node-timeout for local members (tests use a short one). */
+  redisClusterNodeTimeoutMs?: number;
+}
+
+/** A running controller with the parts that must be closed with it. */
+export interface Assembly {
+  controller: Controller;
+  runtime: Runtime;
+  close(opts: { stopMembers: boolean }): Promise<void>;
+}
+
+/** The real database clients (ioredis, pg). */
+export const databaseClients: DatabaseClients = { ensureCluster, observePostgres };
+
+/**
+ * Composition root: builds the real clock, source, runtime and clients for a controller on
+ * one state dir, and takes the state dir's lock.
+ */
+export async function assemble(
+  config: RunConfig,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+  clock: Clock = systemClock,
+): Promise<Assembly> {
+  const stateDir = resolve(config.stateDir);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const unlock = await lockStateDir(stateDir);
+  try {
+    const auth = await authFromEnv(env, { credentialsFile: config.credentialsFile });
+    const source = createSource({
+      repo: config.repo,
+      branch: config.branch,
+      path: config.path,
+      cacheDir: join(stateDir, 'cache'),
+      auth,
+      clock,
+      log: log.child({ component: 'source' }),
+    });
+    const runtime = await createLocalRuntime({
+      stateDir,
+      clock,
+      log: log.child({ component: 'runtime' }),
+      redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
+    });
+    const controller = await Controller.open({
+      source,
+      runtime,
+      clients: databaseClients,
+      clock,
+      log: log.child({ component: 'controller' }),
+      stateDir,
+      intervalMs: config.intervalMs,
+    });
+    return {
+      controller,
+      runtime,
+      async close({ stopMembers }) {
+        await controller.close();
+        await runtime.close({ stopMembers });
+        await source.close();
+        await unlock();
+      },
+    };
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+}

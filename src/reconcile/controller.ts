@@ -1,0 +1,313 @@
+import { Cond, Reason } from '../api/conditions.js';
+import type { OpsRequest } from '../api/desired.js';
+import type { StatusDocument } from '../api/status.js';
+import { formatError } from '../errors.js';
+import { loadDesiredState, type DesiredState } from '../manifests/load.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { plan, type Action } from '../plan/plan.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Snapshot, Source } from '../source/source.js';
+import type { DatabaseClients } from './clients.js';
+import { clearCondition, setCondition } from './conditions.js';
+import { reconcileDatabase } from './reconcile-database.js';
+import {
+  emptyState,
+  loadState,
+  StateWriter,
+  toStatusDocument,
+  type ControllerState,
+  type DatabaseRecord,
+} from './store.js';
+
+/** Dependencies of the controller; all side effects come in here. */
+export interface ControllerDeps {
+  source: Source;
+  runtime: Runtime;
+  clients: DatabaseClients;
+  clock: Clock;
+  log: Logger;
+  stateDir: string;
+  /** How often the source is fetched and every database re-reconciled (repair loop). */
+  intervalMs: number;
+  /** Deadline for waits inside a reconcile step. */
+  waitMs?: number;
+}
+
+interface Worker {
+  running: Promise<void>;
+  pending: Action | undefined;
+}
+
+/**
+ * The reconcile loop: fetch -> validate -> plan -> execute. One worker per database, so
+ * databases progress in parallel and each runs one thing at a time.
+ */
+export class Controller {
+  private snapshot: Snapshot | undefined;
+  private desired: DesiredState | undefined;
+  private readonly workers = new Map<string, Worker>();
+  private readonly lastAction = new Map<string, Action>();
+  private readonly writer: StateWriter;
+  private wake: (() => void) | undefined;
+  private fetchRequested = true;
+  private readonly abort = new AbortController();
+  private unsubscribe: (() => void) | undefined;
+
+  private constructor(
+    private readonly deps: ControllerDeps,
+    private readonly state: ControllerState,
+  ) {
+    this.writer = new StateWriter(deps.stateDir);
+  }
+
+  /** Loads the persisted state (or starts empty) and subscribes to runtime events. */
+  static async open(deps: ControllerDeps): Promise<Controller> {
+    const state =
+      (await loadState(deps.stateDir)) ?? emptyState(deps.source.description, deps.runtime.kind);
+    state.source = deps.source.description;
+    state.runtime = deps.runtime.kind;
+    const c = new Controller(deps, state);
+    c.unsubscribe = deps.runtime.subscribe((e) => {
+      deps.log.info({ database: e.database, member: e.member }, e.message);
+      c.requeue(e.database);
+    });
+    return c;
+  }
+
+  /** The status as `dbops status --output json` shows it. */
+  status(): StatusDocument {
+    return toStatusDocument(this.state);
+  }
+
+  /** Asks for a fetch as soon as possible (webhook, push notification). */
+  refresh(): void {
+    this.fetchRequested = true;
+    this.wake?.();
+  }
+
+  /** Runs rounds until the signal aborts; a round fetches when due or asked to. */
+  async run(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+    let nextFetch = 0;
+    while (!signal.aborted) {
+      const fetch = this.fetchRequested || this.deps.clock.now() >= nextFetch;
+      if (fetch) {
+        this.fetchRequested = false;
+        nextFetch = this.deps.clock.now() + this.deps.intervalMs;
+      }
+      await this.round({ fetch });
+      await this.sleepUntilWoken(Math.max(0, nextFetch - this.deps.clock.now()), signal);
+    }
+    await this.idle();
+  }
+
+  /** One round: optionally fetch, then plan and hand actions to the database workers. */
+  async round(opts: { fetch: boolean }): Promise<void> {
+    const { log, clock } = this.deps;
+    if (opts.fetch) await this.fetch();
+    const actions = await this.plan();
+    for (const action of actions) this.dispatch(action);
+    this.state.updatedAt = new Date(clock.now()).toISOString();
+    await this.save();
+    log.debug({ actions: actions.length, revision: this.state.revision }, 'round planned');
+  }
+
+  /** Resolves when no database worker is busy. */
+  async idle(): Promise<void> {
+    while (this.workers.size > 0) {
+      await Promise.all([...this.workers.values()].map((w) => w.running));
+    }
+  }
+
+  /** Stops the loop and the workers; the runtime is closed by the caller. */
+  async close(): Promise<void> {
+    this.abort.abort(new Error('controller closing'));
+    this.unsubscribe?.();
+    await this.idle();
+    await this.save();
+  }
+
+  private async fetch(): Promise<void> {
+    const { source, log } = this.deps;
+    let snap: Snapshot;
+    try {
+      snap = await source.fetch(this.abort.signal);
+    } catch (err) {
+      const message = formatError(err);
+      if (this.state.sourceError !== message) log.warn({ err: message }, 'fetch failed');
+      this.state.sourceError = message;
+      return;
+    }
+    this.state.sourceError = null;
+    if (this.snapshot?.revision === snap.revision && this.desired) return;
+    this.snapshot = snap;
+    for (const f of snap.files) {
+      const oid = f.oid ?? '';
+      if (this.state.seen[f.path]?.oid !== oid) {
+        this.state.seen[f.path] = { oid, revision: snap.revision };
+      }
+    }
+    const executedOps = new Map(
+      Object.values(this.state.opsRequests)
+        .filter((o) => o.phase === 'Successful')
+        .map((o) => [o.name, o.digest]),
+    );
+    this.desired = loadDesiredState({
+      files: snap.files,
+      revision: snap.revision,
+      executedOps,
+      commitOf: (path) => this.state.seen[path]?.revision,
+    });
+    this.state.revision = snap.revision;
+    this.state.errors = this.desired.errors;
+    for (const e of this.desired.errors) {
+      log.warn({ file: e.file, line: e.line, field: e.field, code: e.code }, e.message);
+    }
+    this.recordOps(this.desired.opsRequests);
+    log.info(
+      { revision: snap.revision.slice(0, 12), databases: this.desired.databases.size, errors: this.desired.errors.length },
+      'revision loaded',
+    );
+  }
+
+  private async plan(): Promise<Action[]> {
+    const lastGood = new Map(
+      Object.values(this.state.databases)
+        .filter((d) => d.lastGood)
+        .map((d) => [d.name, d.lastGood!]),
+    );
+    const haltedForRemoval = new Set(
+      Object.values(this.state.databases)
+        .filter((d) => d.haltedForRemoval)
+        .map((d) => d.name),
+    );
+    const present = new Set([
+      ...Object.keys(this.state.databases),
+      ...(await this.deps.runtime.list()),
+    ]);
+    if (!this.desired) {
+      // Nothing fetched yet: keep repairing what was applied before.
+      return [...lastGood.values()].map((spec) => ({
+        type: 'ensure' as const,
+        database: spec.name,
+        spec,
+        stale: true,
+      }));
+    }
+    const now = this.deps.clock.now();
+    for (const [name, errors] of this.desired.invalid) {
+      const rec = this.record(name);
+      const first = errors[0];
+      setCondition(
+        rec.conditions,
+        now,
+        Cond.ManifestValid,
+        'False',
+        rec.lastGood ? Reason.KeptAtLastGoodRevision : Reason.InvalidManifest,
+        `${errors.length} error(s) at ${this.state.revision?.slice(0, 12) ?? '?'}` +
+          (first ? `, first: ${first.file}:${first.line}:${first.column} ${first.field}: ${first.message}` : ''),
+      );
+    }
+    for (const name of this.desired.databases.keys()) {
+      const rec = this.record(name);
+      setCondition(rec.conditions, now, Cond.ManifestValid, 'True', Reason.Succeeded, '');
+    }
+    return plan(this.desired, { lastGood, present, haltedForRemoval });
+  }
+
+  private record(name: string): DatabaseRecord {
+    let rec = this.state.databases[name];
+    if (!rec) {
+      const spec = this.desired?.databases.get(name)?.spec;
+      rec = {
+        name,
+        kind: spec?.kind ?? 'Redis',
+        mode: spec?.kind === 'Redis' ? spec.mode : 'Standalone',
+        lastGood: null,
+        lastGoodRevision: null,
+        haltedForRemoval: false,
+        phase: 'Provisioning',
+        runningVersion: null,
+        conditions: [],
+        members: [],
+      };
+      this.state.databases[name] = rec;
+    }
+    return rec;
+  }
+
+  private recordOps(ops: OpsRequest[]): void {
+    for (const op of ops) {
+      const known = this.state.opsRequests[op.name];
+      if (known && known.digest === op.digest) continue;
+      this.state.opsRequests[op.name] = {
+        name: op.name,
+        database: op.database,
+        type: op.type,
+        phase: 'Pending',
+        file: op.origin.file,
+        digest: op.digest,
+        reason: 'NotExecutedYet',
+        message: 'its effect on the spec is folded into the desired state; the operation engine that executes OpsRequests step by step is not in this version yet',
+        steps: [],
+      };
+    }
+  }
+
+  private requeue(database: string): void {
+    const last = this.lastAction.get(database);
+    if (last) this.dispatch(last);
+  }
+
+  private dispatch(action: Action): void {
+    this.lastAction.set(action.database, action);
+    const busy = this.workers.get(action.database);
+    if (busy) {
+      busy.pending = action;
+      return;
+    }
+    const worker: Worker = { running: Promise.resolve(), pending: action };
+    this.workers.set(action.database, worker);
+    worker.running = (async () => {
+      while (worker.pending && !this.abort.signal.aborted) {
+        const next = worker.pending;
+        worker.pending = undefined;
+        await this.execute(next);
+      }
+      this.workers.delete(action.database);
+    })();
+  }
+
+  private async execute(action: Action): Promise<void> {
+    const rec = this.record(action.database);
+    if (action.type === 'ensure') {
+      setCondition(rec.conditions, this.deps.clock.now(), Cond.Reconciling, 'True', Reason.Progressing, '');
+    }
+    await reconcileDatabase(action, rec, this.state.revision, {
+      runtime: this.deps.runtime,
+      clients: this.deps.clients,
+      clock: this.deps.clock,
+      log: this.deps.log,
+      signal: this.abort.signal,
+      waitMs: this.deps.waitMs ?? 60_000,
+    });
+    if (action.type === 'wipe') {
+      delete this.state.databases[action.database];
+      this.lastAction.delete(action.database);
+    }
+    if (action.type !== 'ensure') clearCondition(rec.conditions, Cond.Reconciling);
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    this.state.updatedAt = new Date(this.deps.clock.now()).toISOString();
+    await this.writer.save(this.state);
+  }
+
+  private async sleepUntilWoken(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new Promise<void>((resolve) => (this.wake = resolve));
+    await Promise.race([this.deps.clock.sleep(ms, signal).catch(() => undefined), woken]);
+    this.wake = undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import { Cond, Reason } from '../api/conditions.js';
+import type { DatabaseSpec } from '../api/desired.js';
+import { DbopsError, formatError } from '../errors.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Action } from '../plan/plan.js';
+import { topology } from '../plan/topology.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { DatabaseClients } from './clients.js';
+import { setCondition, summarize } from './conditions.js';
+import { applyObserved, ensureSteps, type DbContext } from './steps.js';
+import type { DatabaseRecord } from './store.js';
+
+/** Dependencies of a database reconcile. */
+export interface ReconcileDeps {
+  runtime: Runtime;
+  clients: DatabaseClients;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  waitMs: number;
+}
+
+/**
+ * Carries out one planned action on one database and records the outcome in `record`
+ * (conditions, members, phase). Never throws: failures become conditions.
+ */
+export async function reconcileDatabase(
+  action: Action,
+  record: DatabaseRecord,
+  revision: string | null,
+  deps: ReconcileDeps,
+): Promise<void> {
+  const log = deps.log.child({ database: action.database });
+  const now = () => deps.clock.now();
+  switch (action.type) {
+    case 'keep':
+      setCondition(record.conditions, now(), Cond.Reconciling, 'False', 'Kept', action.message);
+      return;
+    case 'halt':
+    case 'wipe': {
+      try {
+        if (action.type === 'halt') await deps.runtime.halt(action.database);
+        else await deps.runtime.wipe(action.database);
+        log.info(action.message);
+        record.haltedForRemoval = action.type === 'halt' && action.reason === 'removed';
+        if (action.type === 'wipe') record.lastGood = null;
+        setCondition(
+          record.conditions,
+          now(),
+          Cond.Halted,
+          'True',
+          action.type === 'halt' && action.reason === 'spec' ? Reason.HaltedBySpec : Reason.ManifestRemoved,
+          action.message,
+        );
+        applyObserved(record, await deps.runtime.observe(action.database), {}, [], now());
+        record.phase = summarize(record.conditions, now(), { halted: true, working: false });
+      } catch (err) {
+        log.error({ err: formatError(err) }, `${action.type} failed`);
+        record.phase = summarize(record.conditions, now(), {
+          halted: false,
+          working: false,
+          stalled: { reason: Reason.StepFailed, message: `${action.type}: ${formatError(err)}` },
+        });
+      }
+      return;
+    }
+    case 'ensure':
+      break;
+  }
+
+  const spec = action.spec;
+  record.kind = spec.kind;
+  record.mode = modeOf(spec);
+  record.haltedForRemoval = false;
+  record.conditions = record.conditions.filter((c) => c.type !== Cond.Halted);
+  if (!action.stale) {
+    record.lastGood = spec;
+    record.lastGoodRevision = revision;
+  }
+  const ctx: DbContext = {
+    spec,
+    members: topology(spec),
+    record,
+    runtime: deps.runtime,
+    clients: deps.clients,
+    clock: deps.clock,
+    log,
+    signal: deps.signal,
+    waitMs: deps.waitMs,
+    roles: {},
+  };
+  let stalled: { reason: string; message: string } | undefined;
+  let retrying: string | undefined;
+  for (const step of ensureSteps) {
+    try {
+      await step.run(ctx);
+    } catch (err) {
+      if (deps.signal.aborted) return;
+      const message = `${step.name}: ${formatError(err)}`;
+      log.warn({ step: step.name, err: formatError(err) }, 'step failed');
+      const retry = err instanceof DbopsError ? err.retry : 'transient';
+      if (retry === 'stalled') stalled = { reason: Reason.StepFailed, message };
+      else retrying = message;
+      break;
+    }
+  }
+  try {
+    applyObserved(record, ctx.observed ?? (await deps.runtime.observe(spec.name)), ctx.roles, ctx.members, now());
+  } catch (err) {
+    log.warn({ err: formatError(err) }, 'observe failed');
+  }
+  record.phase = summarize(record.conditions, now(), { halted: false, working: false, stalled });
+  if (retrying) {
+    setCondition(record.conditions, now(), Cond.Reconciling, 'True', 'Retrying', retrying);
+  }
+}
+
+function modeOf(spec: DatabaseSpec): string {
+  if (spec.kind === 'Redis') return spec.mode;
+  return spec.replicas > 1 ? 'Replicated' : 'Standalone';
+}

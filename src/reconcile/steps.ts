@@ -1,0 +1,184 @@
+import { Cond, Reason } from '../api/conditions.js';
+import type { DatabaseSpec } from '../api/desired.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Credentials, MemberPlan, ObservedDatabase, Runtime } from '../runtime/runtime.js';
+import type { DatabaseClients } from './clients.js';
+import { clearCondition, setCondition } from './conditions.js';
+import type { DatabaseRecord } from './store.js';
+
+/** Everything one reconcile of one database works with. Steps fill it in as they go. */
+export interface DbContext {
+  spec: DatabaseSpec;
+  members: MemberPlan[];
+  record: DatabaseRecord;
+  runtime: Runtime;
+  clients: DatabaseClients;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  /** Deadline for waits inside a step (cluster formation, replication). */
+  waitMs: number;
+  credentials?: Credentials;
+  observed?: ObservedDatabase;
+  /** Actual roles as the database reports them, by member name. */
+  roles: Record<string, string>;
+}
+
+/** One sub-reconciler: sets its own condition; throws only for failures. */
+export type Step = (ctx: DbContext) => Promise<void>;
+
+/** Generates (once) and loads the database's credentials. */
+export const ensureCredentials: Step = async (ctx) => {
+  ctx.credentials = await ctx.runtime.ensureCredentials(ctx.spec);
+};
+
+/** Volumes, config and processes for every planned member; waits until they accept connections. */
+export const ensureMembers: Step = async (ctx) => {
+  await ctx.runtime.ensureMembers(ctx.spec, ctx.members, ctx.signal);
+};
+
+/** Forms or repairs the Redis Cluster (seed 004); other kinds skip this step. */
+export const ensureCluster: Step = async (ctx) => {
+  const { spec } = ctx;
+  if (spec.kind !== 'Redis' || spec.mode !== 'Cluster') {
+    clearCondition(ctx.record.conditions, Cond.ClusterHealthy);
+    return;
+  }
+  const observed = await ctx.runtime.observe(spec.name);
+  const byName = new Map(observed?.members.map((m) => [m.name, m]) ?? []);
+  const members = ctx.members.map((m) => {
+    const o = byName.get(m.name);
+    return {
+      name: m.name,
+      shard: m.shard,
+      ordinal: m.ordinal,
+      host: o?.endpoint.host ?? '127.0.0.1',
+      port: o?.endpoint.port ?? 0,
+    };
+  });
+  const report = await ctx.clients.ensureCluster({
+    members,
+    password: ctx.credentials?.password ?? '',
+    clock: ctx.clock,
+    log: ctx.log,
+    timeoutMs: ctx.waitMs,
+    signal: ctx.signal,
+  });
+  for (const a of report.actions) ctx.log.info({ database: spec.name }, a);
+  Object.assign(ctx.roles, report.roles);
+  const now = ctx.clock.now();
+  if (report.state === 'ok') {
+    setCondition(ctx.record.conditions, now, Cond.ClusterHealthy, 'True', Reason.Succeeded, 'cluster_state:ok');
+  } else {
+    setCondition(
+      ctx.record.conditions,
+      now,
+      Cond.ClusterHealthy,
+      'False',
+      Reason.ClusterNotReady,
+      report.problems.join('; ') || 'cluster not ok yet',
+    );
+  }
+};
+
+/** Postgres with standbys: every standby streams from the primary. */
+export const checkReplication: Step = async (ctx) => {
+  const { spec } = ctx;
+  if (spec.kind !== 'Postgres' || spec.replicas < 2) {
+    clearCondition(ctx.record.conditions, Cond.ReplicationHealthy);
+    return;
+  }
+  const observed = ctx.observed ?? (await ctx.runtime.observe(spec.name));
+  const now = ctx.clock.now();
+  const want = spec.replicas - 1;
+  let streaming = 0;
+  let message = '';
+  for (const m of observed?.members ?? []) {
+    if (!m.running) continue;
+    try {
+      const pg = await ctx.clients.observePostgres({
+        host: m.endpoint.host,
+        port: m.endpoint.port,
+        user: ctx.credentials?.username ?? 'postgres',
+        password: ctx.credentials?.password ?? '',
+        timeoutMs: 5000,
+      });
+      ctx.roles[m.name] = pg.role;
+      if (pg.role === 'primary') {
+        streaming = pg.replication.filter((r) => r.state === 'streaming').length;
+      }
+    } catch (err) {
+      message = `${m.name}: ${(err as Error).message}`;
+    }
+  }
+  if (streaming >= want) {
+    setCondition(ctx.record.conditions, now, Cond.ReplicationHealthy, 'True', Reason.Succeeded, `${streaming} standby(s) streaming`);
+  } else {
+    setCondition(
+      ctx.record.conditions,
+      now,
+      Cond.ReplicationHealthy,
+      'False',
+      Reason.ReplicationNotReady,
+      `${streaming} of ${want} standby(s) streaming${message ? ` (${message})` : ''}`,
+    );
+  }
+};
+
+/** Reads members, volumes and versions from the runtime (the record is updated at the end). */
+export const observeMembers: Step = async (ctx) => {
+  ctx.observed = await ctx.runtime.observe(ctx.spec.name);
+};
+
+/** Copies what the runtime sees into the status record and sets MembersReady/VersionSubstituted. */
+export function applyObserved(
+  record: DatabaseRecord,
+  observed: ObservedDatabase | undefined,
+  roles: Record<string, string>,
+  planned: MemberPlan[],
+  now: number,
+): void {
+  const members = observed?.members ?? [];
+  record.members = members.map((m) => ({
+    name: m.name,
+    role: roles[m.name] ?? m.role,
+    endpoint: `${m.endpoint.host}:${m.endpoint.port}`,
+    ready: m.running,
+    restarts: m.restarts,
+    volume: {
+      type: m.volume.type,
+      capacityBytes: m.volume.capacityBytes,
+      usedBytes: m.volume.usedBytes,
+    },
+  }));
+  record.runningVersion = members.find((m) => m.version)?.version ?? null;
+  const notReady = planned.filter((p) => !members.some((m) => m.name === p.name && m.running));
+  if (notReady.length === 0) {
+    setCondition(record.conditions, now, Cond.MembersReady, 'True', Reason.Succeeded, `${planned.length} member(s) running`);
+  } else {
+    setCondition(
+      record.conditions,
+      now,
+      Cond.MembersReady,
+      'False',
+      Reason.MembersNotReady,
+      `not running: ${notReady.map((m) => m.name).join(', ')}`,
+    );
+  }
+  const notes = observed?.notes ?? [];
+  if (notes.length > 0) {
+    setCondition(record.conditions, now, Cond.VersionSubstituted, 'True', Reason.VersionNotInstalled, notes.join('; '));
+  } else {
+    clearCondition(record.conditions, Cond.VersionSubstituted);
+  }
+}
+
+/** The sub-reconcilers of an `ensure`, in order. */
+export const ensureSteps: readonly { name: string; run: Step }[] = [
+  { name: 'credentials', run: ensureCredentials },
+  { name: 'members', run: ensureMembers },
+  { name: 'cluster', run: ensureCluster },
+  { name: 'observe', run: observeMembers },
+  { name: 'replication', run: checkReplication },
+];

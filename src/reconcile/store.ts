@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type { Condition } from '../api/conditions.js';
+import type { DatabaseSpec } from '../api/desired.js';
+import type { ManifestError } from '../api/manifest-error.js';
+import type {
+  DatabasePhase,
+  MemberStatus,
+  OpsRequestStatus,
+  StatusDocument,
+} from '../api/status.js';
+import { DbopsError, codes } from '../errors.js';
+import { readJson, writeJsonAtomic } from '../platform/files.js';
+
+/** What the controller remembers about one database across restarts. */
+export interface DatabaseRecord {
+  name: string;
+  kind: 'Redis' | 'Postgres';
+  mode: string;
+  /** The last valid effective spec that was applied, and its revision. */
+  lastGood: DatabaseSpec | null;
+  lastGoodRevision: string | null;
+  haltedForRemoval: boolean;
+  phase: DatabasePhase;
+  runningVersion: string | null;
+  conditions: Condition[];
+  members: MemberStatus[];
+}
+
+/** The controller's durable state (status.json under the state dir). */
+export interface ControllerState {
+  apiVersion: 'dbops.dev/v1';
+  revision: string | null;
+  source: string;
+  runtime: string;
+  updatedAt: string;
+  sourceError: string | null;
+  errors: ManifestError[];
+  databases: Record<string, DatabaseRecord>;
+  opsRequests: Record<string, OpsRequestStatus>;
+  /** Path -> blob id and the revision it was first seen at (provenance without history). */
+  seen: Record<string, { oid: string; revision: string }>;
+}
+
+/** An empty state for a fresh state dir. */
+export function emptyState(source: string, runtime: string): ControllerState {
+  return {
+    apiVersion: 'dbops.dev/v1',
+    revision: null,
+    source,
+    runtime,
+    updatedAt: new Date(0).toISOString(),
+    sourceError: null,
+    errors: [],
+    databases: {},
+    opsRequests: {},
+    seen: {},
+  };
+}
+
+/** Path of the status file inside a state dir. */
+export function statusPath(stateDir: string): string {
+  return join(stateDir, 'status.json');
+}
+
+/** Loads the state, or undefined for a fresh state dir; a corrupt file is a clear error. */
+export async function loadState(stateDir: string): Promise<ControllerState | undefined> {
+  const path = statusPath(stateDir);
+  try {
+    return await readJson<ControllerState>(path);
+  } catch (err) {
+    throw new DbopsError(codes.stateCorrupt, `cannot read ${path}: ${(err as Error).message}`, {
+      retry: 'stalled',
+      hint: 'the file is written atomically, so this means it was edited by hand: restore it or move it away (the controller rebuilds it, data is not affected)',
+      cause: err,
+    });
+  }
+}
+
+/** Writes the state atomically; writes are serialised so the newest always wins. */
+export class StateWriter {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(private readonly stateDir: string) {}
+
+  /** Queues a write of a snapshot of `state`. */
+  save(state: ControllerState): Promise<void> {
+    const snapshot = JSON.parse(JSON.stringify(state)) as ControllerState;
+    this.chain = this.chain.then(() => writeJsonAtomic(statusPath(this.stateDir), snapshot));
+    return this.chain;
+  }
+}
+
+/** The public, documented view of the state (`dbops status --output json`). */
+export function toStatusDocument(state: ControllerState): StatusDocument {
+  return {
+    apiVersion: 'dbops.dev/v1',
+    revision: state.revision,
+    source: state.source,
+    runtime: state.runtime,
+    updatedAt: state.updatedAt,
+    sourceError: state.sourceError,
+    errors: state.errors,
+    databases: Object.values(state.databases)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((d) => ({
+        name: d.name,
+        kind: d.kind,
+        mode: d.mode,
+        phase: d.phase,
+        revision: d.lastGoodRevision,
+        version: { desired: d.lastGood?.version ?? '', running: d.runningVersion },
+        conditions: d.conditions,
+        members: d.members,
+      })),
+    opsRequests: Object.values(state.opsRequests).sort((a, b) => a.file.localeCompare(b.file)),
+  };
+}

@@ -1,0 +1,114 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBareRepo } from '../../src/http/git-seed.js';
+import { startGitServer, type GitServer } from '../../src/http/git-server.js';
+import { readJson } from '../../src/platform/files.js';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
+import type { ControllerState } from '../../src/reconcile/store.js';
+import { spawnDbops } from '../helpers/cli-process.js';
+import { writeFiles } from '../helpers/git-work.js';
+import { postgres, redisCluster } from '../helpers/manifests.js';
+import { killAllMatching, pidsMatching } from '../helpers/processes.js';
+
+const exec = promisify(execFile);
+
+/** Members of a database that have a process recorded (member.json with a pid). */
+async function startedMembers(stateDir: string, database: string): Promise<number> {
+  const dir = join(stateDir, 'runtime', database, 'members');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let n = 0;
+  for (const name of names) {
+    const m = await readJson<{ pid?: number }>(join(dir, name, 'member.json')).catch(() => undefined);
+    if (m?.pid) n++;
+  }
+  return n;
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('kill -9 of the controller during provisioning', () => {
+  let root: string;
+  let server: GitServer;
+  let stateDir: string;
+  let url: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'dbops-crash-'));
+    await writeFiles(join(root, 'seed'), {
+      'databases/cache.yaml': redisCluster('cache'),
+      'databases/orders.yaml': postgres('orders', { replicas: 2 }),
+    });
+    await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
+    server = await startGitServer({ root: join(root, 'git'), port: 0 });
+    url = server.url('desired');
+    stateDir = join(root, 'state');
+  });
+  afterAll(async () => {
+    if (child) await killed(child);
+    await killAllMatching(stateDir);
+    await server?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const start = () => spawnDbops(['run', '--repo', url, '--state-dir', stateDir, '--interval', '2s']);
+
+  it('resumes, converges with no duplicate members, and keeps the data', async () => {
+    child = start();
+    await waitFor(systemClock, 'some cluster members started', async () => ((await startedMembers(stateDir, 'cache')) >= 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
+    await killed(child);
+
+    child = start();
+    await waitFor(systemClock, 'the primary started, standby not yet ready', async () => ((await startedMembers(stateDir, 'orders')) >= 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
+    await killed(child);
+
+    child = start();
+    const ready = await waitFor(
+      systemClock,
+      'all ready after restarts',
+      async () => {
+        const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(() => undefined);
+        return s && ['cache', 'orders'].every((n) => s.databases[n]?.phase === 'Ready') ? s : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    expect(await pidsMatching(join(stateDir, 'runtime', 'cache'), 'redis-server')).toHaveLength(6);
+    expect(ready.databases.orders?.members.map((m) => m.role).sort()).toEqual(['primary', 'standby']);
+
+    const pw = (await readJson<{ password: string }>(join(stateDir, 'runtime', 'cache', 'credentials.json')))!.password;
+    const endpoint = ready.databases.cache!.members[0]!.endpoint;
+    const cliEnv = { ...process.env, REDISCLI_AUTH: pw };
+    const [host, port] = endpoint.split(':') as [string, string];
+    for (let i = 0; i < 50; i++) await exec('redis-cli', ['-c', '-h', host, '-p', port, 'SET', `k${i}`, String(i)], { env: cliEnv });
+    const pidsBefore = (await pidsMatching(join(stateDir, 'runtime'))).sort();
+
+    await killed(child);
+    child = start();
+    await waitFor(
+      systemClock,
+      'a fresh round after the last restart',
+      async () => {
+        const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(() => undefined);
+        return s && Date.parse(s.updatedAt) > Date.now() - 1000 && s.databases.cache?.phase === 'Ready' ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect((await pidsMatching(join(stateDir, 'runtime'))).sort()).toEqual(pidsBefore);
+    const check = await exec('redis-cli', ['--cluster', 'check', endpoint], { env: cliEnv });
+    expect(check.stdout).toContain('[OK] All 16384 slots covered.');
+    for (let i = 0; i < 50; i++) {
+      const { stdout } = await exec('redis-cli', ['-c', '-h', host, '-p', port, 'GET', `k${i}`], { env: cliEnv });
+      expect(stdout.trim()).toBe(String(i));
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StatusDocument } from '../../src/api/status.js';
+import { initBareRepo } from '../../src/http/git-seed.js';
+import { startGitServer, type GitServer } from '../../src/http/git-server.js';
+import { assemble, type Assembly } from '../../src/main.js';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { silentLogger } from '../../src/platform/logger.js';
+import { writeFiles } from './git-work.js';
+
+/** A real Git server with one repository, and a controller on a temp state dir. */
+export interface TestEnv {
+  root: string;
+  stateDir: string;
+  server: GitServer;
+  url: string;
+  app: Assembly;
+  /** One fetch + plan round, then waits until every database worker is idle. */
+  converge(): Promise<StatusDocument>;
+  /** Converges until `check` passes (databases that heal over a few rounds). */
+  until(what: string, check: (s: StatusDocument) => boolean, timeoutMs?: number): Promise<StatusDocument>;
+  close(): Promise<void>;
+}
+
+/** Starts a Git server seeded with `files` and a controller following it. */
+export async function startEnv(files: Record<string, string>): Promise<TestEnv> {
+  const root = await mkdtemp(join(tmpdir(), 'dbops-e2e-'));
+  const seed = join(root, 'seed');
+  await writeFiles(seed, files);
+  await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: seed });
+  const server = await startGitServer({ root: join(root, 'git'), port: 0 });
+  const url = server.url('desired');
+  const stateDir = join(root, 'state');
+  const app = await assemble(
+    { repo: url, stateDir, intervalMs: 60_000, runtime: 'local', redisClusterNodeTimeoutMs: 1000 },
+    process.env.DBOPS_TEST_LOG ? (await import('../../src/platform/logger.js')).createLogger({ level: 'debug', pretty: false }) : silentLogger(),
+    {},
+  );
+  const converge = async () => {
+    await app.controller.round({ fetch: true });
+    await app.controller.idle();
+    return app.controller.status();
+  };
+  return {
+    root,
+    stateDir,
+    server,
+    url,
+    app,
+    converge,
+    until: (what, check, timeoutMs = 90_000) =>
+      waitFor(
+        systemClock,
+        what,
+        async () => {
+          const s = await converge();
+          return check(s) ? s : undefined;
+        },
+        { timeoutMs, intervalMs: 250 },
+      ),
+    async close() {
+      await app.close({ stopMembers: true });
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The status of one database, or a failed expectation that names what is there. */
+export function db(status: StatusDocument, name: string) {
+  const d = status.databases.find((x) => x.name === name);
+  if (!d) throw new Error(`no database ${name} in status: ${status.databases.map((x) => x.name).join(', ')}`);
+  return d;
+}

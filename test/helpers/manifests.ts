@@ -1,0 +1,57 @@
+/** Small manifest builders for integration tests (KubeDB v1 shape). */
+
+export function redisCluster(name: string, opts: { shards?: number; replicas?: number; storage?: string } = {}): string {
+  return `apiVersion: kubedb.com/v1
+kind: Redis
+metadata:
+  name: ${name}
+spec:
+  version: "7.0"
+  mode: Cluster
+  cluster:
+    shards: ${opts.shards ?? 3}
+    replicas: ${opts.replicas ?? 2}
+  storage:
+    resources:
+      requests:
+        storage: ${opts.storage ?? '1Gi'}
+  deletionPolicy: Halt
+`;
+}
+
+export function redisStandalone(name: string, opts: { config?: string; deletionPolicy?: string; storage?: string } = {}): string {
+  const config = opts.config
+    ? `  configuration:\n    inline:\n      redis.conf: |\n${opts.config
+        .split('\n')
+        .map((l) => `        ${l}`)
+        .join('\n')}\n`
+    : '';
+  return `apiVersion: kubedb.com/v1
+kind: Redis
+metadata:
+  name: ${name}
+spec:
+  version: "7.0"
+  storage:
+    resources:
+      requests:
+        storage: ${opts.storage ?? '256Mi'}
+${config}  deletionPolicy: ${opts.deletionPolicy ?? 'Delete'}
+`;
+}
+
+export function postgres(name: string, opts: { replicas?: number; version?: string } = {}): string {
+  return `apiVersion: kubedb.com/v1
+kind: Postgres
+metadata:
+  name: ${name}
+spec:
+  version: "${opts.version ?? '15'}"
+  replicas: ${opts.replicas ?? 2}
+  storage:
+    resources:
+      requests:
+        storage: 1Gi
+  deletionPolicy: Halt
+`;
+}
