@@ -21,6 +21,8 @@ export interface RunConfig {
   intervalMs: number;
   runtime: 'local';
   credentialsFile?: string;
+  /** Timeout of each request to the Git remote. */
+  gitTimeoutMs?: number;
   /** Redis cluster-node-timeout for local members (tests use a short one). */
   redisClusterNodeTimeoutMs?: number;
 }
@@ -56,6 +58,7 @@ export async function assemble(
       path: config.path,
       cacheDir: join(stateDir, 'cache'),
       auth,
+      timeoutMs: config.gitTimeoutMs,
       clock,
       log: log.child({ component: 'source' }),
     });

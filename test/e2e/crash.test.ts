@@ -22,7 +22,9 @@ async function startedMembers(stateDir: string, database: string): Promise<numbe
   const names = await readdir(dir).catch(() => [] as string[]);
   let n = 0;
   for (const name of names) {
-    const m = await readJson<{ pid?: number }>(join(dir, name, 'member.json')).catch(() => undefined);
+    const m = await readJson<{ pid?: number }>(join(dir, name, 'member.json')).catch(
+      () => undefined,
+    );
     if (m?.pid) n++;
   }
   return n;
@@ -61,15 +63,26 @@ describe('kill -9 of the controller during provisioning', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const start = () => spawnDbops(['run', '--repo', url, '--state-dir', stateDir, '--interval', '2s']);
+  const start = () =>
+    spawnDbops(['run', '--repo', url, '--state-dir', stateDir, '--interval', '2s']);
 
   it('resumes, converges with no duplicate members, and keeps the data', async () => {
     child = start();
-    await waitFor(systemClock, 'some cluster members started', async () => ((await startedMembers(stateDir, 'cache')) >= 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
+    await waitFor(
+      systemClock,
+      'some cluster members started',
+      async () => ((await startedMembers(stateDir, 'cache')) >= 2 ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
     await killed(child);
 
     child = start();
-    await waitFor(systemClock, 'the primary started, standby not yet ready', async () => ((await startedMembers(stateDir, 'orders')) >= 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
+    await waitFor(
+      systemClock,
+      'the primary started, standby not yet ready',
+      async () => ((await startedMembers(stateDir, 'orders')) >= 1 ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
     await killed(child);
 
     child = start();
@@ -77,19 +90,31 @@ describe('kill -9 of the controller during provisioning', () => {
       systemClock,
       'all ready after restarts',
       async () => {
-        const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(() => undefined);
-        return s && ['cache', 'orders'].every((n) => s.databases[n]?.phase === 'Ready') ? s : undefined;
+        const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(
+          () => undefined,
+        );
+        return s && ['cache', 'orders'].every((n) => s.databases[n]?.phase === 'Ready')
+          ? s
+          : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     );
     expect(await pidsMatching(join(stateDir, 'runtime', 'cache'), 'redis-server')).toHaveLength(6);
-    expect(ready.databases.orders?.members.map((m) => m.role).sort()).toEqual(['primary', 'standby']);
+    expect(ready.databases.orders?.members.map((m) => m.role).sort()).toEqual([
+      'primary',
+      'standby',
+    ]);
 
-    const pw = (await readJson<{ password: string }>(join(stateDir, 'runtime', 'cache', 'credentials.json')))!.password;
+    const pw = (await readJson<{ password: string }>(
+      join(stateDir, 'runtime', 'cache', 'credentials.json'),
+    ))!.password;
     const endpoint = ready.databases.cache!.members[0]!.endpoint;
     const cliEnv = { ...process.env, REDISCLI_AUTH: pw };
     const [host, port] = endpoint.split(':') as [string, string];
-    for (let i = 0; i < 50; i++) await exec('redis-cli', ['-c', '-h', host, '-p', port, 'SET', `k${i}`, String(i)], { env: cliEnv });
+    for (let i = 0; i < 50; i++)
+      await exec('redis-cli', ['-c', '-h', host, '-p', port, 'SET', `k${i}`, String(i)], {
+        env: cliEnv,
+      });
     const pidsBefore = (await pidsMatching(join(stateDir, 'runtime'))).sort();
 
     await killed(child);
@@ -98,8 +123,14 @@ describe('kill -9 of the controller during provisioning', () => {
       systemClock,
       'a fresh round after the last restart',
       async () => {
-        const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(() => undefined);
-        return s && Date.parse(s.updatedAt) > Date.now() - 1000 && s.databases.cache?.phase === 'Ready' ? true : undefined;
+        const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(
+          () => undefined,
+        );
+        return s &&
+          Date.parse(s.updatedAt) > Date.now() - 1000 &&
+          s.databases.cache?.phase === 'Ready'
+          ? true
+          : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 250 },
     );
@@ -107,7 +138,9 @@ describe('kill -9 of the controller during provisioning', () => {
     const check = await exec('redis-cli', ['--cluster', 'check', endpoint], { env: cliEnv });
     expect(check.stdout).toContain('[OK] All 16384 slots covered.');
     for (let i = 0; i < 50; i++) {
-      const { stdout } = await exec('redis-cli', ['-c', '-h', host, '-p', port, 'GET', `k${i}`], { env: cliEnv });
+      const { stdout } = await exec('redis-cli', ['-c', '-h', host, '-p', port, 'GET', `k${i}`], {
+        env: cliEnv,
+      });
       expect(stdout.trim()).toBe(String(i));
     }
   });

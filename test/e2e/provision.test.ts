@@ -16,7 +16,13 @@ async function redisFor(env: TestEnv, name: string) {
   const creds = await env.app.runtime.credentials(name);
   const member = (await env.app.runtime.observe(name))?.members[0];
   if (!creds || !member) throw new Error(`no credentials or member for ${name}`);
-  const client = new Redis({ host: member.endpoint.host, port: member.endpoint.port, password: creds.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = new Redis({
+    host: member.endpoint.host,
+    port: member.endpoint.port,
+    password: creds.password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   await client.connect();
   return client;
 }
@@ -25,7 +31,13 @@ async function pgFor(env: TestEnv, name: string, ordinal: number) {
   const creds = await env.app.runtime.credentials(name);
   const member = (await env.app.runtime.observe(name))?.members.find((m) => m.ordinal === ordinal);
   if (!creds || !member) throw new Error(`no credentials or member ${ordinal} for ${name}`);
-  const client = new pg.Client({ host: member.endpoint.host, port: member.endpoint.port, user: creds.username, password: creds.password, database: 'postgres' });
+  const client = new pg.Client({
+    host: member.endpoint.host,
+    port: member.endpoint.port,
+    user: creds.username,
+    password: creds.password,
+    database: 'postgres',
+  });
   await client.connect();
   return client;
 }
@@ -46,22 +58,33 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
 
   it('provisions a 3x2 Redis Cluster, a standalone Redis and Postgres with a standby', async () => {
     const status = await env.until('all databases ready', (s) =>
-      ['cache', 'session', 'orders'].every((n) => s.databases.find((d) => d.name === n)?.phase === 'Ready'),
+      ['cache', 'session', 'orders'].every(
+        (n) => s.databases.find((d) => d.name === n)?.phase === 'Ready',
+      ),
     );
     expect(db(status, 'cache').members).toHaveLength(6);
     expect(db(status, 'cache').members.filter((m) => m.role === 'master')).toHaveLength(3);
-    expect(db(status, 'orders').members.map((m) => m.role).sort()).toEqual(['primary', 'standby']);
+    expect(
+      db(status, 'orders')
+        .members.map((m) => m.role)
+        .sort(),
+    ).toEqual(['primary', 'standby']);
 
     const creds = await env.app.runtime.credentials('cache');
     const first = db(status, 'cache').members[0]!.endpoint;
-    const check = await exec('redis-cli', ['--cluster', 'check', first], { env: { ...process.env, REDISCLI_AUTH: creds!.password } });
+    const check = await exec('redis-cli', ['--cluster', 'check', first], {
+      env: { ...process.env, REDISCLI_AUTH: creds!.password },
+    });
     expect(check.stdout).toContain('[OK] All 16384 slots covered.');
 
     const session = await redisFor(env, 'session');
     try {
       await session.set('k', 'v');
       expect(await session.get('k')).toBe('v');
-      expect(await session.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * 1024 * 1024)]);
+      expect(await session.config('GET', 'maxmemory')).toEqual([
+        'maxmemory',
+        String(32 * 1024 * 1024),
+      ]);
     } finally {
       session.disconnect();
     }
@@ -71,10 +94,17 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
     try {
       await primary.query('CREATE TABLE IF NOT EXISTS t (v int)');
       await primary.query('INSERT INTO t VALUES (42)');
-      await waitFor(systemClock, 'row on the standby', async () => {
-        const r = await standby.query('SELECT count(*)::int AS n FROM t WHERE v = 42').catch(() => undefined);
-        return r && r.rows[0].n === 1 ? true : undefined;
-      }, { timeoutMs: 15_000 });
+      await waitFor(
+        systemClock,
+        'row on the standby',
+        async () => {
+          const r = await standby
+            .query('SELECT count(*)::int AS n FROM t WHERE v = 42')
+            .catch(() => undefined);
+          return r && r.rows[0].n === 1 ? true : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
     } finally {
       await primary.end();
       await standby.end();
@@ -83,7 +113,10 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
 
   it('brings up a database added by a pushed commit', async () => {
     await pushFiles(env.url, { 'databases/extra.yaml': redisStandalone('extra') }, 'add extra');
-    const status = await env.until('extra ready', (s) => s.databases.find((d) => d.name === 'extra')?.phase === 'Ready');
+    const status = await env.until(
+      'extra ready',
+      (s) => s.databases.find((d) => d.name === 'extra')?.phase === 'Ready',
+    );
     expect(db(status, 'extra').members[0]?.ready).toBe(true);
   });
 
@@ -97,11 +130,17 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
       },
       'break session, add more',
     );
-    const status = await env.until('more ready', (s) => s.databases.find((d) => d.name === 'more')?.phase === 'Ready');
+    const status = await env.until(
+      'more ready',
+      (s) => s.databases.find((d) => d.name === 'more')?.phase === 'Ready',
+    );
     const err = status.errors.find((e) => e.file === 'databases/session.yaml');
     expect(err).toMatchObject({ field: 'spec.storage.resources.requests.storage', line: 10 });
     const session = db(status, 'session');
-    expect(session.conditions.find((c) => c.type === 'ManifestValid')).toMatchObject({ status: 'False', reason: 'KeptAtLastGoodRevision' });
+    expect(session.conditions.find((c) => c.type === 'ManifestValid')).toMatchObject({
+      status: 'False',
+      reason: 'KeptAtLastGoodRevision',
+    });
     expect(session.phase).toBe('Ready');
     expect((await env.app.runtime.observe('session'))?.members[0]?.pid).toBe(before);
   });
@@ -111,12 +150,18 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
     await client.set('survives', 'yes');
     client.disconnect();
     await pushFiles(env.url, { 'databases/extra.yaml': null }, 'remove extra');
-    const status = await env.until('extra halted', (s) => s.databases.find((d) => d.name === 'extra')?.phase === 'Halted');
+    const status = await env.until(
+      'extra halted',
+      (s) => s.databases.find((d) => d.name === 'extra')?.phase === 'Halted',
+    );
     expect(db(status, 'extra').members.every((m) => !m.ready)).toBe(true);
     expect(existsSync(join(env.stateDir, 'runtime', 'extra'))).toBe(true);
 
     await pushFiles(env.url, { 'databases/extra.yaml': redisStandalone('extra') }, 'restore extra');
-    await env.until('extra ready again', (s) => s.databases.find((d) => d.name === 'extra')?.phase === 'Ready');
+    await env.until(
+      'extra ready again',
+      (s) => s.databases.find((d) => d.name === 'extra')?.phase === 'Ready',
+    );
     const again = await redisFor(env, 'extra');
     try {
       expect(await again.get('survives')).toBe('yes');

@@ -13,7 +13,10 @@ export function spawnDbops(args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
 }
 
 /** Runs `dbops <args>` to completion and returns its exit code and output. */
-export function runDbops(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runDbops(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawnDbops(args, env);
     let stdout = '';

@@ -19,7 +19,11 @@ export interface TestEnv {
   /** One fetch + plan round, then waits until every database worker is idle. */
   converge(): Promise<StatusDocument>;
   /** Converges until `check` passes (databases that heal over a few rounds). */
-  until(what: string, check: (s: StatusDocument) => boolean, timeoutMs?: number): Promise<StatusDocument>;
+  until(
+    what: string,
+    check: (s: StatusDocument) => boolean,
+    timeoutMs?: number,
+  ): Promise<StatusDocument>;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,12 @@ export async function startEnv(files: Record<string, string>): Promise<TestEnv> 
   const stateDir = join(root, 'state');
   const app = await assemble(
     { repo: url, stateDir, intervalMs: 60_000, runtime: 'local', redisClusterNodeTimeoutMs: 1000 },
-    process.env.DBOPS_TEST_LOG ? (await import('../../src/platform/logger.js')).createLogger({ level: 'debug', pretty: false }) : silentLogger(),
+    process.env.DBOPS_TEST_LOG
+      ? (await import('../../src/platform/logger.js')).createLogger({
+          level: 'debug',
+          pretty: false,
+        })
+      : silentLogger(),
     {},
   );
   const converge = async () => {
@@ -70,6 +79,9 @@ export async function startEnv(files: Record<string, string>): Promise<TestEnv> 
 /** The status of one database, or a failed expectation that names what is there. */
 export function db(status: StatusDocument, name: string) {
   const d = status.databases.find((x) => x.name === name);
-  if (!d) throw new Error(`no database ${name} in status: ${status.databases.map((x) => x.name).join(', ')}`);
+  if (!d)
+    throw new Error(
+      `no database ${name} in status: ${status.databases.map((x) => x.name).join(', ')}`,
+    );
   return d;
 }

@@ -1,6 +1,9 @@
 /** Small manifest builders for integration tests (KubeDB v1 shape). */
 
-export function redisCluster(name: string, opts: { shards?: number; replicas?: number; storage?: string } = {}): string {
+export function redisCluster(
+  name: string,
+  opts: { shards?: number; replicas?: number; storage?: string } = {},
+): string {
   return `apiVersion: kubedb.com/v1
 kind: Redis
 metadata:
@@ -19,7 +22,10 @@ spec:
 `;
 }
 
-export function redisStandalone(name: string, opts: { config?: string; deletionPolicy?: string; storage?: string } = {}): string {
+export function redisStandalone(
+  name: string,
+  opts: { config?: string; deletionPolicy?: string; storage?: string } = {},
+): string {
   const config = opts.config
     ? `  configuration:\n    inline:\n      redis.conf: |\n${opts.config
         .split('\n')

@@ -16,6 +16,8 @@ Options:
   --path <dir>             sub-path of the repository holding the manifests (default: root)
   --runtime local          where databases run (only local in this version)
   --interval <duration>    fetch and repair interval, e.g. 30s, 1m (default 30s)
+  --git-timeout <duration> timeout of each request to the Git remote (default 30s, or
+                           DBOPS_GIT_TIMEOUT_MS)
   --git-credentials <file> file with "token" or "user:password" (mode 0600); or set
                            DBOPS_GIT_TOKEN, or DBOPS_GIT_USERNAME and DBOPS_GIT_PASSWORD
   --once                   run one round, wait for it, exit 0 when every database is Ready
@@ -31,6 +33,7 @@ const options = {
   runtime: { type: 'string' },
   interval: { type: 'string' },
   'git-credentials': { type: 'string' },
+  'git-timeout': { type: 'string' },
   once: { type: 'boolean' },
   'stop-on-exit': { type: 'boolean' },
 } as const;
@@ -50,6 +53,13 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     if (!d.ok || d.ms < 1000) badValue('interval', values.interval, 'a duration of at least 1s, e.g. 30s or 2m');
     intervalMs = d.ms;
   }
+  let gitTimeoutMs: number | undefined;
+  const timeoutText = values['git-timeout'] ?? (env.DBOPS_GIT_TIMEOUT_MS ? `${env.DBOPS_GIT_TIMEOUT_MS}ms` : undefined);
+  if (timeoutText !== undefined) {
+    const d = parseDuration(timeoutText);
+    if (!d.ok || d.ms < 100) badValue('git-timeout', timeoutText, 'a duration of at least 100ms, e.g. 30s');
+    gitTimeoutMs = d.ms;
+  }
   const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
   if (runtime === 'kubernetes') {
     throw new DbopsError(codes.unsupported, 'the kubernetes runtime is not supported yet', {
@@ -65,6 +75,7 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     intervalMs,
     runtime,
     credentialsFile: values['git-credentials'],
+    gitTimeoutMs,
   };
   return { config, values };
 }
