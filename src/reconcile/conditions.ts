@@ -42,8 +42,9 @@ export function summarize(
   now: number,
   opts: { halted: boolean; working: boolean; stalled?: { reason: string; message: string } },
 ): DatabasePhase {
-  const wasReady = list.some((c) => c.type === Cond.Ready && c.status === 'True');
-  const everReady = wasReady || list.some((c) => c.type === Cond.Ready && c.reason !== 'Provisioning');
+  // Once a database was Ready, losing readiness is NotReady; before that it is Provisioning.
+  const prior = list.find((c) => c.type === Cond.Ready);
+  const everReady = prior !== undefined && (prior.status === 'True' || prior.reason === 'NotReady');
   if (opts.halted) {
     setCondition(list, now, Cond.Ready, 'False', 'Halted', 'the database is halted; data is kept');
     setCondition(list, now, Cond.Reconciling, 'False', 'Halted', '');

@@ -1,0 +1,168 @@
+/**
+ * Raw schemas of the Redis and Postgres manifests, in the KubeDB v1 and v1alpha2 shapes.
+ * They check structure and types only; defaults, units and conversions are the loader's job.
+ */
+import * as z from 'zod';
+import { ignoredField, ignoring, manifest, quantity } from './common.js';
+
+/** Upper bounds that keep member names within 63 characters (see maxDatabaseName in manifests/normalise-database.ts). */
+export const limits = { maxShards: 100, maxReplicas: 10 } as const;
+
+const count = (max: number) => z.number().int().min(1).max(max);
+const cpuOrMemory = z.union([z.string(), z.number()]);
+const resourceList = z.strictObject({
+  cpu: cpuOrMemory.optional(),
+  memory: quantity().optional(),
+  'ephemeral-storage': ignoredField,
+});
+const resources = z.strictObject({
+  requests: resourceList.optional(),
+  limits: resourceList.optional(),
+  claims: ignoredField,
+});
+
+// Loose objects: fields other than the ones listed are accepted with an "ignored" warning.
+const container = z.looseObject({ name: z.string().optional(), resources: resources.optional() });
+const podSpec = z.looseObject({
+  resources: resources.optional(),
+  containers: z.array(container).optional(),
+});
+const podTemplate = z.strictObject({
+  metadata: ignoredField,
+  controller: ignoredField,
+  spec: podSpec.optional(),
+});
+
+const storage = z.strictObject({
+  storageClassName: z.string().optional(),
+  resources: z
+    .strictObject({
+      requests: z.strictObject({ storage: quantity() }).optional(),
+      limits: ignoredField,
+    })
+    .optional(),
+  // Every KubeDB example sets accessModes (ReadWriteOnce, what dbops uses): accepted silently.
+  accessModes: z.unknown().optional(),
+  ...ignoring(['selector', 'volumeMode', 'volumeName', 'dataSource', 'dataSourceRef']),
+});
+
+const secretRef = z.strictObject({ name: z.string().min(1) });
+const authSecret = z.strictObject({
+  name: z.string().min(1),
+  ...ignoring(['externallyManaged', 'activeFrom', 'rotateAfter']),
+});
+
+function configuration(file: 'redis.conf' | 'user.conf') {
+  return z.strictObject({
+    secretName: z.string().min(1).optional(),
+    inline: z.strictObject({ [file]: z.string() }).optional(),
+  });
+}
+
+const commonIgnored = [
+  'serviceTemplates',
+  'monitor',
+  'tls',
+  'init',
+  'healthChecker',
+  'autoOps',
+  'allowedSchemas',
+  'disableAuth',
+  'archiver',
+  'backup',
+  'podPlacementPolicy',
+];
+const postgresIgnored = [
+  'coordinator',
+  'leaderElection',
+  'standbyMode',
+  'streamingMode',
+  'clientAuthMode',
+  'sslMode',
+  'enforceGroup',
+  'replication',
+  'arbiter',
+  'remoteReplica',
+  'distributed',
+];
+const policy = z.enum(['Delete', 'Halt', 'WipeOut', 'DoNotTerminate']);
+
+function common(file: 'redis.conf' | 'user.conf', v1: boolean) {
+  return {
+    version: z.string().min(1),
+    storageType: z.enum(['Durable', 'Ephemeral']).optional(),
+    storage: storage.optional(),
+    configuration: configuration(file).optional(),
+    configSecret: secretRef.optional(),
+    authSecret: authSecret.optional(),
+    halted: z.boolean().optional(),
+    ...(v1 ? { deletionPolicy: policy.optional() } : { terminationPolicy: policy.optional() }),
+    podTemplate: podTemplate.optional(),
+    ...ignoring(commonIgnored),
+  };
+}
+
+const redisMode = z.enum(['Standalone', 'Cluster', 'Sentinel']);
+
+/** Redis, `kubedb.com/v1`: `cluster.replicas` counts the master. */
+export const redisV1 = manifest(
+  'kubedb.com/v1',
+  'Redis',
+  z.strictObject({
+    ...common('redis.conf', true),
+    mode: redisMode.optional(),
+    replicas: z.number().int().min(1).optional(),
+    cluster: z
+      .strictObject({
+        shards: count(limits.maxShards).optional(),
+        replicas: count(limits.maxReplicas).optional(),
+      })
+      .optional(),
+    sentinelRef: ignoredField,
+  }),
+);
+
+/** Redis, `kubedb.com/v1alpha2`: `cluster.master` shards, `cluster.replicas` not counting the master. */
+export const redisV1alpha2 = manifest(
+  'kubedb.com/v1alpha2',
+  'Redis',
+  z.strictObject({
+    ...common('redis.conf', false),
+    mode: redisMode.optional(),
+    replicas: z.number().int().min(1).optional(),
+    cluster: z
+      .strictObject({
+        master: count(limits.maxShards).optional(),
+        replicas: z
+          .number()
+          .int()
+          .min(0)
+          .max(limits.maxReplicas - 1)
+          .optional(),
+      })
+      .optional(),
+    sentinelRef: ignoredField,
+  }),
+);
+
+function postgres(apiVersion: string, v1: boolean) {
+  return manifest(
+    apiVersion,
+    'Postgres',
+    z.strictObject({
+      ...common('user.conf', v1),
+      replicas: count(limits.maxReplicas).optional(),
+      ...ignoring(postgresIgnored),
+    }),
+  );
+}
+
+/** Postgres, `kubedb.com/v1`: `replicas` = primary + standbys. */
+export const postgresV1 = postgres('kubedb.com/v1', true);
+/** Postgres, `kubedb.com/v1alpha2` (`terminationPolicy` instead of `deletionPolicy`). */
+export const postgresV1alpha2 = postgres('kubedb.com/v1alpha2', false);
+
+/** Raw Redis manifest, either version. */
+export type RawRedis = z.infer<typeof redisV1> | z.infer<typeof redisV1alpha2>;
+/** Raw Postgres manifest, either version. */
+export type RawPostgres = z.infer<typeof postgresV1>;

@@ -1,0 +1,128 @@
+/**
+ * One YAML document -> a typed entry: kind and apiVersion checked, schema validated,
+ * normalised. Problems stay attached to the document; nothing here looks at other documents.
+ */
+import type { DatabaseSpec } from '../api/desired.js';
+import { isManifestKind, kinds } from '../api/schemas/kinds.js';
+import type { ManifestKind } from '../api/schemas/kinds.js';
+import { codes } from '../errors.js';
+import { issuesToProblems } from './issues.js';
+import { normaliseAutoscaler } from './normalise-autoscaler.js';
+import type { RawAutoscaler, StorageSection } from './normalise-autoscaler.js';
+import { normaliseDatabase } from './normalise-database.js';
+import type { RawDatabase } from './normalise-database.js';
+import { normaliseOps } from './normalise-ops.js';
+import type { OpsContent, RawOps } from './normalise-ops.js';
+import { describeValue, error, warning } from './problem.js';
+import type { Problem } from './problem.js';
+import { ignoredPaths } from './schema-walk.js';
+import { didYouMean } from './suggest.js';
+
+/** What a document turned out to be; the value is undefined when the document is invalid. */
+export type DocValue =
+  | { type: 'database'; spec: DatabaseSpec | undefined }
+  | { type: 'ops'; op: OpsContent | undefined }
+  | {
+      type: 'autoscaler';
+      autoscaler: ReturnType<typeof normaliseAutoscaler>['autoscaler'];
+      section: StorageSection | undefined;
+    };
+
+/** A document read on its own: its problems, the database it concerns when known, its value. */
+export interface DocResult {
+  problems: Problem[];
+  kind?: ManifestKind;
+  /** metadata.name, when it is a valid name. */
+  name?: string;
+  /** The database the document is about (its own name, or its databaseRef), when known. */
+  database?: string;
+  value?: DocValue;
+}
+
+const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const validName = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.length <= 63 && dns.test(v) ? v : undefined;
+const accepted = Object.entries(kinds)
+  .map(([k, versions]) => `${k} (${Object.keys(versions).join(' or ')})`)
+  .join(', ');
+
+/** Reads one document; never throws. */
+export function readDocument(value: unknown): DocResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      problems: [
+        error(
+          codes.invalidField,
+          [],
+          `a manifest must be a mapping with apiVersion, kind, metadata and spec, got ${describeValue(value)}`,
+        ),
+      ],
+    };
+  }
+  const doc = value as Record<string, unknown>;
+  const kind = doc.kind;
+  if (kind === undefined)
+    return {
+      problems: [error(codes.missingField, ['kind'], `kind is required: one of ${accepted}`)],
+    };
+  if (!isManifestKind(kind)) {
+    const message = `unknown kind ${describeValue(kind)}.${didYouMean(typeof kind === 'string' ? kind : '', Object.keys(kinds))} dbops reads ${accepted}`;
+    return { problems: [error(codes.unknownKind, ['kind'], message)] };
+  }
+  const meta = doc.metadata as Record<string, unknown> | undefined;
+  const spec = doc.spec as Record<string, unknown> | undefined;
+  const name = validName(meta?.name);
+  const isDb = kind === 'Redis' || kind === 'Postgres';
+  const database = isDb
+    ? name
+    : validName((spec?.databaseRef as Record<string, unknown> | undefined)?.name);
+  const base = {
+    kind,
+    ...(name === undefined ? {} : { name }),
+    ...(database === undefined ? {} : { database }),
+  };
+  const versions = kinds[kind];
+  const apiVersion = doc.apiVersion;
+  const schema = typeof apiVersion === 'string' ? versions[apiVersion] : undefined;
+  if (schema === undefined) {
+    const want = Object.keys(versions).join(' or ');
+    const p =
+      apiVersion === undefined
+        ? error(
+            codes.missingField,
+            ['apiVersion'],
+            `apiVersion is required: a ${kind} uses ${want}`,
+          )
+        : error(
+            codes.unknownApiVersion,
+            ['apiVersion'],
+            `a ${kind} must use apiVersion ${want}, got ${describeValue(apiVersion)}`,
+          );
+    return { ...base, problems: [p] };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    return { ...base, problems: issuesToProblems(parsed.error.issues, value, schema) };
+  const problems = ignoredPaths(schema, value).map((path) =>
+    warning(codes.unknownField, path, 'is ignored by dbops', true),
+  );
+  const typed = parsed.data;
+  if (isDb) {
+    const r = normaliseDatabase(typed as RawDatabase);
+    return {
+      ...base,
+      problems: [...problems, ...r.problems],
+      value: { type: 'database', spec: r.spec },
+    };
+  }
+  if (kind === 'RedisOpsRequest' || kind === 'PostgresOpsRequest') {
+    const r = normaliseOps(typed as RawOps);
+    return { ...base, problems: [...problems, ...r.problems], value: { type: 'ops', op: r.op } };
+  }
+  const r = normaliseAutoscaler(typed as RawAutoscaler);
+  return {
+    ...base,
+    problems: [...problems, ...r.problems],
+    value: { type: 'autoscaler', autoscaler: r.autoscaler, section: r.section },
+  };
+}

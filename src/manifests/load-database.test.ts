@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { postgresDoc, redisDoc, withField, yamlFile } from './fixtures.js';
+import { loadDesiredState } from './load.js';
+
+const load = (...docs: unknown[]) =>
+  loadDesiredState({ revision: 'r1', files: [yamlFile('databases/db.yaml', ...docs)] });
+
+describe('valid databases', () => {
+  it.each([
+    [
+      'Redis standalone defaults',
+      redisDoc('cache'),
+      {
+        kind: 'Redis',
+        mode: 'Standalone',
+        shards: 1,
+        replicas: 1,
+        storageBytes: 2 ** 30,
+        storageType: 'Durable',
+        deletionPolicy: 'Delete',
+        halted: false,
+        config: {},
+      },
+    ],
+    [
+      'Redis cluster defaults',
+      redisDoc('cache', { mode: 'Cluster' }),
+      { mode: 'Cluster', shards: 3, replicas: 2 },
+    ],
+    [
+      'Redis cluster v1 counts the master',
+      redisDoc('cache', { mode: 'Cluster', cluster: { shards: 4, replicas: 3 } }),
+      { shards: 4, replicas: 3 },
+    ],
+    [
+      'Redis v1alpha2 converted',
+      {
+        ...redisDoc('cache', {
+          mode: 'Cluster',
+          cluster: { master: 5, replicas: 1 },
+          terminationPolicy: 'WipeOut',
+          configSecret: { name: 'cfg' },
+        }),
+        apiVersion: 'kubedb.com/v1alpha2',
+      },
+      { shards: 5, replicas: 2, deletionPolicy: 'WipeOut', configSecretName: 'cfg' },
+    ],
+    [
+      'Redis v1alpha2 cluster defaults',
+      { ...redisDoc('cache', { mode: 'Cluster' }), apiVersion: 'kubedb.com/v1alpha2' },
+      { shards: 3, replicas: 2 },
+    ],
+    [
+      'Postgres defaults',
+      postgresDoc('pg'),
+      { kind: 'Postgres', replicas: 1, storageBytes: 2 ** 30 },
+    ],
+    [
+      'Postgres with everything',
+      postgresDoc('pg', {
+        replicas: 3,
+        storageType: 'Durable',
+        storage: { storageClassName: 'fast', resources: { requests: { storage: '1536Mi' } } },
+        configuration: {
+          secretName: 'pg-cfg',
+          inline: { 'user.conf': "max_connections = 200\nshared_buffers = '256MB'\n" },
+        },
+        authSecret: { name: 'pg-auth' },
+        halted: true,
+        deletionPolicy: 'DoNotTerminate',
+        podTemplate: {
+          spec: {
+            containers: [
+              {
+                name: 'postgres',
+                resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+              },
+            ],
+          },
+        },
+      }),
+      {
+        replicas: 3,
+        storageBytes: 1536 * 2 ** 20,
+        storageClassName: 'fast',
+        config: { max_connections: '200', shared_buffers: '256MB' },
+        configSecretName: 'pg-cfg',
+        authSecretName: 'pg-auth',
+        halted: true,
+        deletionPolicy: 'DoNotTerminate',
+        resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      },
+    ],
+    [
+      'pod-level resources',
+      redisDoc('cache', { podTemplate: { spec: { resources: { limits: { cpu: 1 } } } } }),
+      { resources: { limits: { cpu: '1' } } },
+    ],
+    [
+      'Ephemeral without a size',
+      redisDoc('cache', { storageType: 'Ephemeral', storage: undefined }),
+      { storageType: 'Ephemeral', storageBytes: 0 },
+    ],
+    [
+      'size as a plain number',
+      redisDoc('cache', { storage: { resources: { requests: { storage: 1073741824 } } } }),
+      { storageBytes: 2 ** 30 },
+    ],
+    [
+      'Redis inline config',
+      redisDoc('cache', {
+        configuration: {
+          inline: { 'redis.conf': 'maxmemory 100mb\nmaxmemory-policy allkeys-lru' },
+        },
+      }),
+      { config: { maxmemory: '100mb', 'maxmemory-policy': 'allkeys-lru' } },
+    ],
+  ])('%s', (_title, doc, expected) => {
+    const s = load(doc);
+    expect(s.errors).toEqual([]);
+    expect(s.incomplete).toBe(false);
+    const [db] = [...s.databases.values()];
+    expect(db?.spec).toMatchObject(expected);
+    expect(db?.base).toEqual(db?.spec);
+  });
+
+  it('warns about KubeDB fields dbops ignores, and accepts metadata bookkeeping silently', () => {
+    const doc = withField(
+      redisDoc('cache', {
+        monitor: { agent: 'x' },
+        serviceTemplates: [],
+        podTemplate: { spec: { nodeSelector: { a: 'b' } } },
+      }),
+      'metadata.labels',
+      { team: 'a' },
+    );
+    const s = load(doc);
+    expect(s.errors).toEqual([]);
+    expect(s.warnings.map((w) => w.field)).toEqual([
+      'spec.monitor',
+      'spec.serviceTemplates',
+      'spec.podTemplate.spec.nodeSelector',
+    ]);
+    expect(s.warnings[0]).toMatchObject({ message: 'is ignored by dbops', database: 'cache' });
+  });
+
+  it('warns about a Redis Cluster with fewer than 3 shards', () => {
+    const s = load(redisDoc('cache', { mode: 'Cluster', cluster: { shards: 1, replicas: 1 } }));
+    expect(s.errors).toEqual([]);
+    expect(s.databases.get('cache')?.spec).toMatchObject({ shards: 1, replicas: 1 });
+    expect(s.warnings[0]).toMatchObject({
+      field: 'spec.cluster.shards',
+      message: expect.stringMatching(/at least 3 masters/) as unknown,
+    });
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Raw Redis/Postgres manifests -> normalised DatabaseSpec: defaults, sizes in bytes,
+ * v1alpha2 converted to v1, configuration parsed and checked. Problems carry paths.
+ */
+import type { DatabaseSpec, DeletionPolicy, Resources } from '../api/desired.js';
+import { parseQuantity } from '../api/quantity.js';
+import { codes } from '../errors.js';
+import { configProblems } from './config-text.js';
+import { limits } from '../api/schemas/database.js';
+import { error, warning } from './problem.js';
+import type { Problem } from './problem.js';
+
+type Rec = Record<string, unknown>;
+type ResourceList = { cpu?: string | number; memory?: string | number };
+type RawResources = { requests?: ResourceList; limits?: ResourceList };
+
+/** A raw database manifest after schema validation (fields of both versions, all optional). */
+export interface RawDatabase {
+  apiVersion: string;
+  kind: 'Redis' | 'Postgres';
+  metadata: { name: string };
+  spec: {
+    version: string;
+    mode?: 'Standalone' | 'Cluster' | 'Sentinel';
+    replicas?: number;
+    cluster?: { shards?: number; replicas?: number; master?: number };
+    storageType?: 'Durable' | 'Ephemeral';
+    storage?: {
+      storageClassName?: string;
+      resources?: { requests?: { storage: string | number } };
+    };
+    configuration?: { secretName?: string; inline?: Record<string, string> };
+    configSecret?: { name: string };
+    authSecret?: { name: string };
+    halted?: boolean;
+    deletionPolicy?: DeletionPolicy;
+    terminationPolicy?: DeletionPolicy;
+    podTemplate?: {
+      spec?: {
+        resources?: RawResources;
+        containers?: { name?: string; resources?: RawResources }[];
+      };
+    };
+  };
+}
+
+/** Normalises a validated database manifest; the spec is undefined when a problem is fatal. */
+export function normaliseDatabase(raw: RawDatabase): {
+  spec: DatabaseSpec | undefined;
+  problems: Problem[];
+} {
+  const problems: Problem[] = [];
+  const s = raw.spec;
+  const name = raw.metadata.name;
+  const nameProblem = databaseNameProblem(name);
+  if (nameProblem) problems.push(error(codes.invalidName, ['metadata', 'name'], nameProblem));
+
+  const storageType = s.storageType ?? 'Durable';
+  const size = s.storage?.resources?.requests?.storage;
+  const sizePath = ['spec', 'storage', 'resources', 'requests', 'storage'];
+  let storageBytes = 0;
+  if (size === undefined) {
+    if (storageType === 'Durable') {
+      problems.push(
+        error(
+          codes.missingField,
+          sizePath,
+          'is required for storageType Durable: give the volume size, for example storage: { resources: { requests: { storage: 1Gi } } }',
+        ),
+      );
+    }
+  } else {
+    const q = parseQuantity(String(size));
+    if (q.ok && q.bytes === 0)
+      problems.push(
+        error(codes.invalidQuantity, sizePath, 'must be greater than 0, for example 1Gi'),
+      );
+    storageBytes = q.ok ? q.bytes : 0;
+  }
+
+  const file = raw.kind === 'Redis' ? 'redis.conf' : 'user.conf';
+  const inline = s.configuration?.inline?.[file];
+  const config =
+    inline === undefined
+      ? {}
+      : configProblems(file, inline, ['spec', 'configuration', 'inline', file], problems);
+  const fromConfiguration = s.configuration?.secretName;
+  const fromConfigSecret = s.configSecret?.name;
+  if (
+    fromConfiguration !== undefined &&
+    fromConfigSecret !== undefined &&
+    fromConfiguration !== fromConfigSecret
+  ) {
+    problems.push(
+      error(
+        codes.invalidField,
+        ['spec', 'configSecret'],
+        'conflicts with spec.configuration.secretName: keep only configuration.secretName',
+      ),
+    );
+  }
+  const policy = s.deletionPolicy ?? s.terminationPolicy ?? 'Delete';
+  const common = {
+    name,
+    version: s.version,
+    storageType,
+    storageBytes,
+    ...(s.storage?.storageClassName === undefined
+      ? {}
+      : { storageClassName: s.storage.storageClassName }),
+    config,
+    ...optional('configSecretName', fromConfiguration ?? fromConfigSecret),
+    ...optional('authSecretName', s.authSecret?.name),
+    halted: s.halted ?? false,
+    deletionPolicy: policy,
+    ...optional('resources', resourcesOf(raw.kind, s.podTemplate?.spec)),
+  };
+  const spec: DatabaseSpec | undefined =
+    raw.kind === 'Postgres'
+      ? { kind: 'Postgres', ...common, replicas: s.replicas ?? 1 }
+      : redisShape(raw, common, problems);
+  return { spec: problems.some((p) => p.severity === 'error') ? undefined : spec, problems };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function redisShape(
+  raw: RawDatabase,
+  common: Omit<DatabaseSpec, 'kind' | 'replicas'>,
+  problems: Problem[],
+): DatabaseSpec | undefined {
+  const s = raw.spec;
+  const mode = s.mode ?? 'Standalone';
+  if (mode === 'Sentinel') {
+    problems.push(
+      error(
+        codes.unsupported,
+        ['spec', 'mode'],
+        'Sentinel mode is not supported yet: use mode Standalone or Cluster',
+      ),
+    );
+    return undefined;
+  }
+  if (mode === 'Standalone') {
+    if (s.cluster !== undefined)
+      problems.push(
+        warning(
+          codes.invalidField,
+          ['spec', 'cluster'],
+          'is ignored in Standalone mode: set mode: Cluster to use it',
+          true,
+        ),
+      );
+    if (s.replicas !== undefined && s.replicas !== 1) {
+      problems.push(
+        error(
+          codes.invalidField,
+          ['spec', 'replicas'],
+          'a Standalone Redis runs one server: remove spec.replicas, or use mode: Cluster with cluster.shards and cluster.replicas',
+        ),
+      );
+    }
+    return { kind: 'Redis', ...common, mode, shards: 1, replicas: 1 };
+  }
+  if (s.replicas !== undefined)
+    problems.push(
+      warning(
+        codes.invalidField,
+        ['spec', 'replicas'],
+        'is ignored in Cluster mode: use spec.cluster.replicas',
+        true,
+      ),
+    );
+  const v1 = raw.apiVersion === 'kubedb.com/v1';
+  const shards = (v1 ? s.cluster?.shards : s.cluster?.master) ?? 3;
+  const replicas = v1 ? (s.cluster?.replicas ?? 2) : (s.cluster?.replicas ?? 1) + 1;
+  if (shards < 3) {
+    const path = ['spec', 'cluster', v1 ? 'shards' : 'master'];
+    problems.push(
+      warning(
+        codes.invalidField,
+        path,
+        `${shards} shard(s): Redis Cluster needs a majority of at least 3 masters to fail over automatically; use 3 or more outside tests`,
+      ),
+    );
+  }
+  return { kind: 'Redis', ...common, mode, shards, replicas };
+}
+
+function resourcesOf(
+  kind: string,
+  pod: NonNullable<RawDatabase['spec']['podTemplate']>['spec'],
+): Resources | undefined {
+  if (!pod) return undefined;
+  const containers = pod.containers ?? [];
+  const main =
+    containers.find((c) => c.name === kind.toLowerCase()) ??
+    (containers.length === 1 ? containers[0] : undefined);
+  const raw = main?.resources ?? pod.resources;
+  if (!raw) return undefined;
+  const list = (l: ResourceList | undefined) =>
+    l === undefined
+      ? undefined
+      : ({
+          ...optional('cpu', l.cpu?.toString()),
+          ...optional('memory', l.memory?.toString()),
+        } as Rec);
+  return { ...optional('requests', list(raw.requests)), ...optional('limits', list(raw.limits)) };
+}
+
+/**
+ * The longest database name. Member names are `<db>-shard<N>-<i>` (up to 10 more characters
+ * with at most 100 shards of 10 members), and Kubernetes appends `-<revision hash>` (up to
+ * 11 characters) to the StatefulSet `<db>-shard<N>` in a label value, which is limited to
+ * 63 characters: 40 + 8 + 11 = 59 leaves a margin.
+ */
+export const maxDatabaseName = 40;
+
+/** Why a database name is too long, or undefined when it fits. */
+export function databaseNameProblem(name: string): string | undefined {
+  if (name.length <= maxDatabaseName) return undefined;
+  return `"${name}" has ${name.length} characters: database names are limited to ${maxDatabaseName} so that member names such as "${name.slice(0, 12)}...-shard${limits.maxShards - 1}-${limits.maxReplicas - 1}" and Kubernetes revision labels stay within 63 characters; choose a shorter name`;
+}
