@@ -1,0 +1,222 @@
+import { mkdir, rm } from 'node:fs/promises';
+import type { DatabaseSpec } from '../../api/desired.js';
+import { DbopsError, codes } from '../../errors.js';
+import type { Clock } from '../../platform/clock.js';
+import { KeyedLock } from '../../platform/lock.js';
+import type { Logger } from '../../platform/logger.js';
+import type {
+  Credentials,
+  MemberPlan,
+  ObservedDatabase,
+  Runtime,
+  RuntimeEvent,
+} from '../runtime.js';
+import type { Binaries } from './binaries.js';
+import { ensureCredentialsFile, readCredentials } from './credentials.js';
+import { ensurePlannedMembers, stopAllMembers } from './ensure-members.js';
+import { Layout } from './layout.js';
+import { ownedDir, type MemberContext } from './member-context.js';
+import { writeMemberConfig } from './member-config.js';
+import { launchMember, recoverRunning, stopMember, waitMemberReady } from './member-process.js';
+import { adoptAll, adoptIfRunning, observeDatabase } from './observe.js';
+import { assertReachable } from './postgres-setup.js';
+import { serviceUser } from './proc.js';
+import { ServerCatalog } from './server-catalog.js';
+import { Supervisor, type ExitInfo } from './supervisor.js';
+
+/** Options of the local runtime. */
+export interface LocalRuntimeOptions {
+  stateDir: string;
+  clock: Clock;
+  log: Logger;
+  binaries?: Partial<Binaries>;
+  redisClusterNodeTimeoutMs?: number;
+  host?: string;
+}
+
+/**
+ * The local runtime: members are redis-server / postgres processes under a supervisor, with
+ * state under `<stateDir>/runtime/`. Members left running by an earlier instance are adopted.
+ */
+export async function createLocalRuntime(opts: LocalRuntimeOptions): Promise<Runtime> {
+  const layout = new Layout(opts.stateDir);
+  await mkdir(layout.root, { recursive: true, mode: 0o711 });
+  const runtime = new LocalRuntime(opts, layout, await serviceUser());
+  await adoptAll(runtime.ctx);
+  return runtime;
+}
+
+class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  readonly ctx: MemberContext;
+  private readonly lock = new KeyedLock();
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly servers: ServerCatalog;
+  private closed = false;
+
+  constructor(
+    private readonly opts: LocalRuntimeOptions,
+    private readonly layout: Layout,
+    user: MemberContext['user'],
+  ) {
+    this.servers = new ServerCatalog(opts.binaries);
+    const emit = (event: RuntimeEvent) => this.emit(event);
+    const supervisor = new Supervisor({
+      clock: opts.clock,
+      log: opts.log,
+      emit,
+      recordExit: (db, member, exit) => this.recordExit(db, member, exit),
+      restart: (db, member) => this.restartAfterCrash(db, member),
+    });
+    this.ctx = {
+      layout,
+      clock: opts.clock,
+      log: opts.log,
+      host: opts.host ?? '127.0.0.1',
+      nodeTimeoutMs: opts.redisClusterNodeTimeoutMs ?? 5_000,
+      user,
+      supervisor,
+      emit,
+    };
+  }
+
+  list(): Promise<string[]> {
+    return this.layout.databases();
+  }
+
+  observe(database: string): Promise<ObservedDatabase | undefined> {
+    return observeDatabase(this.ctx, database);
+  }
+
+  ensureCredentials(spec: DatabaseSpec): Promise<Credentials> {
+    return this.lock.run(spec.name, () => this.credentialsFor(spec));
+  }
+
+  credentials(database: string): Promise<Credentials | undefined> {
+    return readCredentials(this.layout, database);
+  }
+
+  ensureMembers(spec: DatabaseSpec, members: MemberPlan[], signal?: AbortSignal): Promise<void> {
+    return this.lock.run(spec.name, async () => {
+      const { install, note } = await this.servers.choose(spec);
+      if (spec.kind === 'Postgres')
+        await assertReachable(this.layout.dbDir(spec.name), this.ctx.user);
+      await ownedDir(
+        this.layout.dbDir(spec.name),
+        spec.kind === 'Postgres' ? this.ctx.user : undefined,
+      );
+      const notes = note ? [note] : [];
+      await this.layout.writeDb({
+        name: spec.name,
+        kind: spec.kind,
+        halted: spec.halted,
+        lastSpec: spec,
+        notes,
+      });
+      if (spec.halted) return stopAllMembers(this.ctx, spec.name);
+      const { password } = await this.credentialsFor(spec);
+      await ensurePlannedMembers(this.ctx, spec, members, install, password, signal);
+    });
+  }
+
+  restartMember(database: string, member: string, signal?: AbortSignal): Promise<void> {
+    return this.lock.run(database, async () => {
+      const dbf = await this.layout.readDb(database);
+      const mf = await this.layout.readMember(database, member);
+      const creds = await readCredentials(this.layout, database);
+      if (!dbf?.lastSpec || !mf || !creds) {
+        throw new DbopsError(codes.notFound, `member ${member} of ${database} does not exist`, {
+          retry: 'stalled',
+        });
+      }
+      await recoverRunning(this.ctx, dbf.kind, database, mf);
+      await stopMember(this.ctx, dbf.kind, database, mf);
+      if (dbf.halted) return;
+      const server = await this.servers.serverOf(dbf.lastSpec, mf);
+      await writeMemberConfig(this.ctx, dbf.lastSpec, mf, creds.password);
+      await launchMember(this.ctx, dbf.lastSpec, mf, creds.password, server);
+      await waitMemberReady(this.ctx, dbf.kind, database, mf, creds.password, signal);
+    });
+  }
+
+  halt(database: string): Promise<void> {
+    return this.lock.run(database, async () => {
+      const dbf = await this.layout.readDb(database);
+      if (!dbf) return;
+      if (!dbf.halted) await this.layout.writeDb({ ...dbf, halted: true });
+      await stopAllMembers(this.ctx, database);
+    });
+  }
+
+  wipe(database: string): Promise<void> {
+    return this.lock.run(database, async () => {
+      const dbf = await this.layout.readDb(database);
+      // Marked halted first: a crash before the delete leaves nothing to restart.
+      if (dbf && !dbf.halted) await this.layout.writeDb({ ...dbf, halted: true });
+      await stopAllMembers(this.ctx, database);
+      await rm(this.layout.dbDir(database), { recursive: true, force: true });
+    });
+  }
+
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(opts: { stopMembers: boolean }): Promise<void> {
+    this.closed = true;
+    this.ctx.supervisor.close();
+    if (!opts.stopMembers) return;
+    for (const db of await this.layout.databases()) {
+      await this.lock.run(db, () => stopAllMembers(this.ctx, db));
+    }
+  }
+
+  private emit(event: RuntimeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.opts.log.error({ err }, 'runtime event listener failed');
+      }
+    }
+  }
+
+  private async credentialsFor(spec: DatabaseSpec): Promise<Credentials> {
+    const creds = await ensureCredentialsFile(this.layout, spec.name, spec.kind);
+    if (!(await this.layout.readDb(spec.name))) {
+      await this.layout.writeDb({ name: spec.name, kind: spec.kind, halted: false, notes: [] });
+    }
+    return creds;
+  }
+
+  private recordExit(db: string, member: string, exit: ExitInfo): Promise<void> {
+    return this.lock.run(db, async () => {
+      const mf = await this.layout.readMember(db, member);
+      if (mf) await this.layout.writeMember(db, { ...mf, lastExit: exit });
+    });
+  }
+
+  private restartAfterCrash(db: string, member: string): Promise<void> {
+    return this.lock.run(db, async () => {
+      const dbf = await this.layout.readDb(db);
+      const mf = await this.layout.readMember(db, member);
+      const creds = await readCredentials(this.layout, db);
+      if (this.closed || !dbf?.lastSpec || dbf.halted || !mf?.wanted || !creds) return;
+      if (await recoverRunning(this.ctx, dbf.kind, db, mf)) {
+        await adoptIfRunning(this.ctx, dbf, mf);
+        return;
+      }
+      const server = await this.servers.serverOf(dbf.lastSpec, mf);
+      const started = await launchMember(this.ctx, dbf.lastSpec, mf, creds.password, server);
+      started.restarts += 1;
+      await this.layout.writeMember(db, started);
+      this.emit({
+        database: db,
+        member,
+        type: 'member-restarted',
+        message: `restarted after an unexpected exit (restart ${started.restarts}, pid ${started.pid})`,
+      });
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { chown, mkdir } from 'node:fs/promises';
+import type { DatabaseKind, DatabaseSpec } from '../../api/desired.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Logger } from '../../platform/logger.js';
+import type { MemberPlan, RuntimeEvent } from '../runtime.js';
+import type { Layout, MemberFile } from './layout.js';
+import { BUS_OFFSET, allocatePort } from './ports.js';
+import type { ServiceUser } from './proc.js';
+import type { Supervisor } from './supervisor.js';
+
+/** What every member operation needs: paths, time, logs, the supervisor and event sink. */
+export interface MemberContext {
+  layout: Layout;
+  clock: Clock;
+  log: Logger;
+  host: string;
+  nodeTimeoutMs: number;
+  /** The account Postgres runs as when we are root. */
+  user: ServiceUser | undefined;
+  supervisor: Supervisor;
+  emit(event: RuntimeEvent): void;
+}
+
+/** The account that owns a member's files and process (undefined: the current user). */
+export function ownerOf(ctx: MemberContext, kind: DatabaseKind): ServiceUser | undefined {
+  return kind === 'Postgres' ? ctx.user : undefined;
+}
+
+/** True for a Redis Cluster database (members need a cluster bus port). */
+export function isCluster(spec: DatabaseSpec): boolean {
+  return spec.kind === 'Redis' && spec.mode === 'Cluster';
+}
+
+/** Every port and bus port assigned to any member in the state directory. */
+export async function takenPorts(layout: Layout): Promise<Set<number>> {
+  const taken = new Set<number>();
+  for (const db of await layout.databases()) {
+    for (const m of await layout.members(db)) {
+      const mf = await layout.readMember(db, m);
+      if (mf) taken.add(mf.port);
+      if (mf?.busPort) taken.add(mf.busPort);
+    }
+  }
+  return taken;
+}
+
+/** Creates a directory with mode 0700, owned by `owner` when given. */
+export async function ownedDir(path: string, owner: ServiceUser | undefined): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  if (owner) await chown(path, owner.uid, owner.gid);
+}
+
+/**
+ * Creates the member's directory and member.json with a newly allocated port, persisted
+ * before any process starts; an existing member.json is returned marked as wanted.
+ */
+export async function ensureMemberFile(
+  ctx: MemberContext,
+  spec: DatabaseSpec,
+  plan: MemberPlan,
+): Promise<MemberFile> {
+  const owner = ownerOf(ctx, spec.kind);
+  const db = spec.name;
+  await ownedDir(ctx.layout.dbDir(db), owner);
+  await ownedDir(ctx.layout.membersDir(db), owner);
+  await ownedDir(ctx.layout.memberDir(db, plan.name), owner);
+  const existing = await ctx.layout.readMember(db, plan.name);
+  if (existing) {
+    if (!existing.wanted) {
+      existing.wanted = true;
+      await ctx.layout.writeMember(db, existing);
+    }
+    return existing;
+  }
+  const bus = isCluster(spec);
+  const port = await allocatePort({ host: ctx.host, bus, taken: await takenPorts(ctx.layout) });
+  const mf: MemberFile = {
+    name: plan.name,
+    shard: plan.shard,
+    ordinal: plan.ordinal,
+    role: plan.role,
+    port,
+    ...(bus ? { busPort: port + BUS_OFFSET } : {}),
+    wanted: true,
+    restarts: 0,
+  };
+  await ctx.layout.writeMember(db, mf);
+  return mf;
+}
