@@ -33,6 +33,8 @@ export const codes = {
   processFailed: 'DBOPS_E_PROCESS_FAILED',
   portsExhausted: 'DBOPS_E_PORTS_EXHAUSTED',
   clusterFailed: 'DBOPS_E_CLUSTER',
+  dbUnreachable: 'DBOPS_E_DB_UNREACHABLE',
+  dbAuth: 'DBOPS_E_DB_AUTH',
   replicationFailed: 'DBOPS_E_REPLICATION',
   stateCorrupt: 'DBOPS_E_STATE_CORRUPT',
   stateLocked: 'DBOPS_E_STATE_LOCKED',

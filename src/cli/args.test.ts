@@ -9,9 +9,12 @@ describe('cli arguments', () => {
     ['feature-x', 'feature-x'],
   ])('accepts branch %s', (input, want) => expect(branchOf(input)).toBe(want));
 
-  it.each(['', '-x', 'a..b', 'a b', 'x.lock', 'a:b', '/abs', 'a\nb'])('rejects branch %j', (input) => {
-    expect(() => branchOf(input)).toThrow(DbopsError);
-  });
+  it.each(['', '-x', 'a..b', 'a b', 'x.lock', 'a:b', '/abs', 'a\nb'])(
+    'rejects branch %j',
+    (input) => {
+      expect(() => branchOf(input)).toThrow(DbopsError);
+    },
+  );
 
   it.each([
     ['deploy/prod', 'deploy/prod'],
@@ -36,7 +39,9 @@ describe('cli arguments', () => {
   });
 
   it('rejects unknown flags and extra arguments with a usage error', () => {
-    expect(() => parseCommand('status', ['--bogus'], {}, 1)).toThrow(/dbops status: Unknown option/);
+    expect(() => parseCommand('status', ['--bogus'], {}, 1)).toThrow(
+      /dbops status: Unknown option/,
+    );
     expect(() => parseCommand('status', ['a', 'b'], {}, 1)).toThrow(/unexpected argument 'b'/);
   });
 });

@@ -45,7 +45,12 @@ export function badValue(flag: string, value: string, expected: string): never {
 }
 
 /** Reads one of a fixed set of values for a flag. */
-export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   return badValue(flag, value, allowed.join(' | '));
@@ -54,7 +59,8 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
 /** The state dir: --state-dir, else DBOPS_STATE_DIR, else `.dbops` in the working directory. */
 export function stateDirOf(value: string | undefined, env: NodeJS.ProcessEnv): string {
   const dir = value ?? env.DBOPS_STATE_DIR ?? '.dbops';
-  if (dir.trim() === '' || dir.includes('\0')) return badValue('state-dir', dir, 'a directory path');
+  if (dir.trim() === '' || dir.includes('\0'))
+    return badValue('state-dir', dir, 'a directory path');
   return dir;
 }
 
@@ -69,7 +75,8 @@ export function branchOf(value: string | undefined): string | undefined {
     value.endsWith('.lock') ||
     value.includes('..') ||
     value.includes('@{') ||
-    /[\s~^:?*[\\\x00-\x1f\x7f]/.test(value);
+    /[\s~^:?*[\\]/.test(value) ||
+    [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
   return bad ? badValue('branch', value, 'a Git branch name such as main or release/1.2') : value;
 }
 

@@ -1,12 +1,5 @@
 import { DbopsError, codes, formatError } from '../errors.js';
 import type { CommandContext } from './context.js';
-import { credentialsCommand, credentialsHelp } from './commands/credentials.js';
-import { demoCommand, demoHelp } from './commands/demo.js';
-import { doctorCommand, doctorHelp } from './commands/doctor.js';
-import { runCommand, runHelp } from './commands/run.js';
-import { schemaCommand, schemaHelp } from './commands/schema.js';
-import { statusCommand, statusHelp } from './commands/status.js';
-import { validateCommand, validateHelp } from './commands/validate.js';
 
 const usage = `dbops: a GitOps reconciler for Redis and Postgres
 
@@ -25,19 +18,42 @@ Every command takes --state-dir DIR (or DBOPS_STATE_DIR; default .dbops).
 Run 'dbops <command> --help' for a command's options.
 `;
 
+/** A command module: its runner and its --help text. Loaded on demand, so `dbops validate`
+ * does not load the runtime and database clients. */
 type Command = {
   run: (argv: string[], ctx: CommandContext) => Promise<number> | number;
   help: string;
 };
 
-const commands: Record<string, Command> = {
-  run: { run: runCommand, help: runHelp },
-  status: { run: statusCommand, help: statusHelp },
-  validate: { run: validateCommand, help: validateHelp },
-  schema: { run: schemaCommand, help: schemaHelp },
-  credentials: { run: credentialsCommand, help: credentialsHelp },
-  doctor: { run: doctorCommand, help: doctorHelp },
-  demo: { run: demoCommand, help: demoHelp },
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => {
+    const m = await import('./commands/run.js');
+    return { run: m.runCommand, help: m.runHelp };
+  },
+  status: async () => {
+    const m = await import('./commands/status.js');
+    return { run: m.statusCommand, help: m.statusHelp };
+  },
+  validate: async () => {
+    const m = await import('./commands/validate.js');
+    return { run: m.validateCommand, help: m.validateHelp };
+  },
+  schema: async () => {
+    const m = await import('./commands/schema.js');
+    return { run: m.schemaCommand, help: m.schemaHelp };
+  },
+  credentials: async () => {
+    const m = await import('./commands/credentials.js');
+    return { run: m.credentialsCommand, help: m.credentialsHelp };
+  },
+  doctor: async () => {
+    const m = await import('./commands/doctor.js');
+    return { run: m.doctorCommand, help: m.doctorHelp };
+  },
+  demo: async () => {
+    const m = await import('./commands/demo.js');
+    return { run: m.demoCommand, help: m.demoHelp };
+  },
 };
 
 /** Exit codes: 0 ok, 1 failed or invalid, 2 usage, 3 prerequisite missing, 4 not found. */
@@ -66,11 +82,12 @@ export async function main(argv: string[], ctx: CommandContext): Promise<number>
     ctx.stdout.write('dbops 0.1.0\n');
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     ctx.stderr.write(`dbops: unknown command '${name}'\n\n${usage}`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     ctx.stdout.write(command.help);
     return 0;
@@ -80,7 +97,9 @@ export async function main(argv: string[], ctx: CommandContext): Promise<number>
   } catch (err) {
     ctx.stderr.write(`dbops ${name}: ${formatError(err)}\n`);
     if (!(err instanceof DbopsError)) {
-      ctx.stderr.write(`(unexpected error, please report it: ${(err as Error).stack ?? String(err)})\n`);
+      ctx.stderr.write(
+        `(unexpected error, please report it: ${(err as Error).stack ?? String(err)})\n`,
+      );
     }
     return exitCodeOf(err);
   }

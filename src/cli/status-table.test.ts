@@ -61,7 +61,9 @@ describe('renderStatus', () => {
     expect(text).toContain('revision 0123456789ab');
     expect(text).toMatch(/a\s+Redis\s+Standalone\s+Ready\s+7\.0 \(7\.0\.15\)\s+1\/1/);
     expect(text).toMatch(/a-0\s+master\s+127\.0\.0\.1:40000\s+ready\s+2Ki\/1Gi\s+restarts 2/);
-    expect(text).toContain('databases/b.yaml:10:18 spec.storage.resources.requests.storage: not a quantity');
+    expect(text).toContain(
+      'databases/b.yaml:10:18 spec.storage.resources.requests.storage: not a quantity',
+    );
   });
 
   it('says when a named database does not exist', () => {

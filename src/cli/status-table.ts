@@ -33,7 +33,10 @@ function why(db: DatabaseStatus): string {
       (c.type === 'VersionSubstituted' && c.status === 'True') ||
       (c.type === 'Reconciling' && c.reason === 'Retrying'),
   );
-  return notable.map((c) => c.message).filter(Boolean).join('; ');
+  return notable
+    .map((c) => c.message)
+    .filter(Boolean)
+    .join('; ');
 }
 
 /**
@@ -55,7 +58,15 @@ export function renderStatus(doc: StatusDocument, opts: { database?: string } = 
     const version = db.version.running
       ? `${db.version.desired} (${db.version.running})`
       : db.version.desired || '-';
-    rows.push([db.name, db.kind, db.mode, db.phase, version, `${ready}/${db.members.length}`, why(db)]);
+    rows.push([
+      db.name,
+      db.kind,
+      db.mode,
+      db.phase,
+      version,
+      `${ready}/${db.members.length}`,
+      why(db),
+    ]);
     for (const m of db.members) {
       rows.push([
         `  ${m.name}`,
@@ -74,11 +85,18 @@ export function renderStatus(doc: StatusDocument, opts: { database?: string } = 
     for (const e of doc.errors.slice(0, 10)) {
       out.push(`  ${e.file}:${e.line}:${e.column} ${e.field}: ${e.message} (${e.code})`);
     }
-    if (doc.errors.length > 10) out.push(`  ... ${doc.errors.length - 10} more: dbops status --output json`);
+    if (doc.errors.length > 10)
+      out.push(`  ... ${doc.errors.length - 10} more: dbops status --output json`);
   }
   const ops = doc.opsRequests.filter((o) => !opts.database || o.database === opts.database);
   if (ops.length > 0) {
-    out.push('', ...table([['OPSREQUEST', 'DATABASE', 'TYPE', 'PHASE'], ...ops.map((o) => [o.name, o.database, o.type, o.phase])]));
+    out.push(
+      '',
+      ...table([
+        ['OPSREQUEST', 'DATABASE', 'TYPE', 'PHASE'],
+        ...ops.map((o) => [o.name, o.database, o.type, o.phase]),
+      ]),
+    );
   }
   return out.join('\n') + '\n';
 }

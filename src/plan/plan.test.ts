@@ -17,7 +17,7 @@ const redis = (name: string, over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
     halted: false,
     deletionPolicy: 'Delete',
     ...over,
-  }) as DatabaseSpec;
+  });
 
 const eff = (spec: DatabaseSpec): EffectiveDatabase => ({
   spec,

@@ -17,32 +17,49 @@ const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** `dbops credentials`: the one place a password is shown, on stdout, on request. */
 export async function credentialsCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommand('credentials', argv, { member: { type: 'string' } }, 1);
+  const { values, positionals } = parseCommand(
+    'credentials',
+    argv,
+    { member: { type: 'string' } },
+    1,
+  );
   const name = positionals[0];
   if (!name || !dnsLabel.test(name) || name.length > 63) {
-    throw new DbopsError(codes.usage, name ? `'${name}' is not a database name` : 'which database?', {
-      retry: 'stalled',
-      hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
-    });
+    throw new DbopsError(
+      codes.usage,
+      name ? `'${name}' is not a database name` : 'which database?',
+      {
+        retry: 'stalled',
+        hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
+      },
+    );
   }
   const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
   const state = await loadState(stateDir);
   const db = state?.databases[name];
   const creds = await readCredentials(new Layout(stateDir), name);
   if (!db || !creds) {
-    throw new DbopsError(codes.notFound, `no credentials for a database named ${name} in ${stateDir}`, {
-      retry: 'stalled',
-      hint: 'credentials are generated when the controller first provisions the database; check dbops status',
-    });
+    throw new DbopsError(
+      codes.notFound,
+      `no credentials for a database named ${name} in ${stateDir}`,
+      {
+        retry: 'stalled',
+        hint: 'credentials are generated when the controller first provisions the database; check dbops status',
+      },
+    );
   }
   const member = values.member
     ? db.members.find((m) => m.name === values.member)
     : (db.members.find((m) => m.role === 'master' || m.role === 'primary') ?? db.members[0]);
   if (!member) {
-    throw new DbopsError(codes.notFound, `database ${name} has no member ${values.member ?? ''}`.trim(), {
-      retry: 'stalled',
-      hint: `members: ${db.members.map((m) => m.name).join(', ') || 'none yet'}`,
-    });
+    throw new DbopsError(
+      codes.notFound,
+      `database ${name} has no member ${values.member ?? ''}`.trim(),
+      {
+        retry: 'stalled',
+        hint: `members: ${db.members.map((m) => m.name).join(', ') || 'none yet'}`,
+      },
+    );
   }
   const user = encodeURIComponent(creds.username);
   const pass = encodeURIComponent(creds.password);

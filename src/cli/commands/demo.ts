@@ -21,7 +21,11 @@ the controller and the databases; the next start resumes with the data kept.
 
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-async function serve(root: string, stateDir: string, wanted: number | undefined): Promise<GitServer> {
+async function serve(
+  root: string,
+  stateDir: string,
+  wanted: number | undefined,
+): Promise<GitServer> {
   const file = join(stateDir, 'demo.json');
   const saved = await readJson<{ port: number }>(file);
   const port = wanted ?? saved?.port;
@@ -53,7 +57,12 @@ Logs: ${join(stateDir, 'controller.log')}    Ctrl-C stops everything (data is ke
 
 /** `dbops demo`: the quick start. */
 export async function demoCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommand('demo', argv, { port: { type: 'string' }, 'no-tty': { type: 'boolean' } }, 0);
+  const { values } = parseCommand(
+    'demo',
+    argv,
+    { port: { type: 'string' }, 'no-tty': { type: 'boolean' } },
+    0,
+  );
   const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
   const checks = await doctorChecks(ctx, stateDir);
   const missing = checks.filter((c) => c.required && !c.ok);
@@ -67,19 +76,27 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     return 2;
   }
   const gitRoot = join(stateDir, 'git');
-  const seeded = await initBareRepo({ root: gitRoot, name: 'examples', fromDir: join(packageRoot, 'examples-repo') });
+  const seeded = await initBareRepo({
+    root: gitRoot,
+    name: 'examples',
+    fromDir: join(packageRoot, 'examples-repo'),
+  });
   const server = await serve(gitRoot, stateDir, port);
   const url = server.url('examples');
   const tty = Boolean((ctx.stdout as NodeJS.WriteStream).isTTY) && !values['no-tty'];
   const logStream = createWriteStream(join(stateDir, 'controller.log'), { flags: 'a' });
   const log = createLogger({
     level: values['log-level'] ?? ctx.env.DBOPS_LOG_LEVEL ?? 'info',
-    destination: tty ? logStream : (ctx.stderr as NodeJS.WritableStream),
+    destination: tty ? logStream : (ctx.stderr),
   });
   ctx.stdout.write(
     `${seeded.created ? 'Created' : 'Reusing'} the demo repository ${seeded.bareDir}\nServing it at ${url}\n`,
   );
-  const app = await assemble({ repo: url, stateDir, intervalMs: 3000, runtime: 'local' }, log, ctx.env);
+  const app = await assemble(
+    { repo: url, stateDir, intervalMs: 3000, runtime: 'local' },
+    log,
+    ctx.env,
+  );
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);

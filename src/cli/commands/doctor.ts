@@ -45,7 +45,9 @@ export async function doctorChecks(ctx: CommandContext, stateDir: string): Promi
     name: 'git',
     ok: Boolean(git),
     required: true,
-    detail: git ?? 'missing: apt-get install -y git (the demo serves its repository with git http-backend)',
+    detail:
+      git ??
+      'missing: apt-get install -y git (the demo serves its repository with git http-backend)',
   });
   const installs = await findServers(ctx.env).catch(() => []);
   const redis = installs.filter((i) => i.kind === 'redis');
@@ -92,7 +94,9 @@ export async function doctorChecks(ctx: CommandContext, stateDir: string): Promi
     name: 'state dir',
     ok: writable,
     required: true,
-    detail: writable ? stateDir : `${stateDir} is not writable: pass --state-dir or set DBOPS_STATE_DIR`,
+    detail: writable
+      ? stateDir
+      : `${stateDir} is not writable: pass --state-dir or set DBOPS_STATE_DIR`,
   });
   return checks;
 }

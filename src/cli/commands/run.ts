@@ -50,14 +50,18 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
   let intervalMs = 30_000;
   if (values.interval !== undefined) {
     const d = parseDuration(values.interval);
-    if (!d.ok || d.ms < 1000) badValue('interval', values.interval, 'a duration of at least 1s, e.g. 30s or 2m');
+    if (!d.ok || d.ms < 1000)
+      badValue('interval', values.interval, 'a duration of at least 1s, e.g. 30s or 2m');
     intervalMs = d.ms;
   }
   let gitTimeoutMs: number | undefined;
-  const timeoutText = values['git-timeout'] ?? (env.DBOPS_GIT_TIMEOUT_MS ? `${env.DBOPS_GIT_TIMEOUT_MS}ms` : undefined);
+  const timeoutText =
+    values['git-timeout'] ??
+    (env.DBOPS_GIT_TIMEOUT_MS ? `${env.DBOPS_GIT_TIMEOUT_MS}ms` : undefined);
   if (timeoutText !== undefined) {
     const d = parseDuration(timeoutText);
-    if (!d.ok || d.ms < 100) badValue('git-timeout', timeoutText, 'a duration of at least 100ms, e.g. 30s');
+    if (!d.ok || d.ms < 100)
+      badValue('git-timeout', timeoutText, 'a duration of at least 100ms, e.g. 30s');
     gitTimeoutMs = d.ms;
   }
   const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
@@ -101,7 +105,10 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  log.info({ source: config.repo.replace(/\/\/[^@/]*@/, '//'), stateDir: config.stateDir }, 'controller started');
+  log.info(
+    { source: config.repo.replace(/\/\/[^@/]*@/, '//'), stateDir: config.stateDir },
+    'controller started',
+  );
   await app.controller.run(stop.signal);
   await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
   return 0;

@@ -44,7 +44,9 @@ export async function validateCommand(argv: string[], ctx: CommandContext): Prom
       ctx.stderr.write(`warning: ${w.file}:${w.line}:${w.column} ${w.field}: ${w.message}\n`);
     }
     for (const e of desired.errors) {
-      ctx.stderr.write(`error: ${e.file}:${e.line}:${e.column} ${e.field}: ${e.message} (${e.code})\n`);
+      ctx.stderr.write(
+        `error: ${e.file}:${e.line}:${e.column} ${e.field}: ${e.message} (${e.code})\n`,
+      );
       if (e.hint) ctx.stderr.write(`  ${e.hint}\n`);
     }
     const summary = `${snap.files.length} file(s): ${desired.databases.size} database(s), ${desired.opsRequests.length} OpsRequest(s), ${desired.autoscalers.length} autoscaler(s)`;
