@@ -67,6 +67,7 @@ class LocalRuntime implements Runtime {
       emit,
       recordExit: (db, member, exit) => this.recordExit(db, member, exit),
       restart: (db, member) => this.restartAfterCrash(db, member),
+      restartFloorMs: (db) => this.restartFloorMs(db),
     });
     this.ctx = {
       layout,
@@ -195,6 +196,17 @@ class LocalRuntime implements Runtime {
       const mf = await this.layout.readMember(db, member);
       if (mf) await this.layout.writeMember(db, { ...mf, lastExit: exit });
     });
+  }
+
+  /**
+   * Redis Cluster members of shards with replicas wait two node timeouts plus a second before
+   * a restart: by then the cluster has failed the shard over to a replica, and the restarted
+   * member rejoins as that replica. Without replicas there is nobody to fail over to.
+   */
+  private async restartFloorMs(db: string): Promise<number> {
+    const spec = (await this.layout.readDb(db))?.lastSpec;
+    if (spec?.kind !== 'Redis' || spec.mode !== 'Cluster' || spec.replicas < 2) return 0;
+    return 2 * this.ctx.nodeTimeoutMs + 1_000;
   }
 
   private restartAfterCrash(db: string, member: string): Promise<void> {

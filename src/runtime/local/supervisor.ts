@@ -20,6 +20,12 @@ export interface SupervisorDeps {
   recordExit(db: string, member: string, exit: ExitInfo): Promise<void>;
   /** Starts the member again unless it is halted, unwanted or already back. */
   restart(db: string, member: string): Promise<void>;
+  /**
+   * The shortest wait before a restart of this member, e.g. for a Redis Cluster master that
+   * has replicas: long enough for the cluster to fail over, so the member rejoins as a replica
+   * instead of racing the election.
+   */
+  restartFloorMs?(db: string, member: string): Promise<number>;
   pollIntervalMs?: number;
 }
 
@@ -92,7 +98,9 @@ export class Supervisor {
     void this.restartLater(w, { code, signal, at }, delay);
   }
 
-  private async restartLater(w: Watch, exit: ExitInfo, delayMs: number): Promise<void> {
+  private async restartLater(w: Watch, exit: ExitInfo, backoffMs: number): Promise<void> {
+    const floor = await this.deps.restartFloorMs?.(w.db, w.member).catch(() => 0);
+    const delayMs = Math.max(backoffMs, floor ?? 0);
     const how = exit.signal
       ? `signal ${exit.signal}`
       : exit.code === null
