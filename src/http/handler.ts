@@ -1,0 +1,130 @@
+import type { StatusDocument } from '../api/status.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { metricsContentType, renderMetrics } from './metrics.js';
+import { forgeEnabled, forgeOf, webhookVerdict, type WebhookConfig } from './webhooks.js';
+
+/** What the HTTP endpoint needs from the controller; all side effects come in here. */
+export interface HttpDeps {
+  /** The current status. */
+  status(): StatusDocument;
+  /** Asks the controller to fetch now; cheap and coalescing, so webhooks call it freely. */
+  refresh(): void;
+  /** For /readyz: a first round completed. */
+  ready(): boolean;
+  webhook?: WebhookConfig;
+  log: Logger;
+  clock: Clock;
+}
+
+/** A request as the handler sees it: no socket, the whole body already read. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  body: Uint8Array;
+}
+
+/** A response as the handler produces it. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const common = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+/** A JSON response with the common headers. */
+export function json(
+  status: number,
+  value: unknown,
+  extra: Record<string, string> = {},
+): HttpResponse {
+  return {
+    status,
+    headers: { ...common, 'content-type': 'application/json; charset=utf-8', ...extra },
+    body: `${JSON.stringify(value, null, 2)}\n`,
+  };
+}
+
+function text(status: number, body: string, type = 'text/plain; charset=utf-8'): HttpResponse {
+  return { status, headers: { ...common, 'content-type': type }, body };
+}
+
+/** True for a DNS-1123 label: lower-case alphanumerics and '-', at most 63, no edge '-'. */
+export function isDnsLabel(name: string): boolean {
+  return name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
+}
+
+const readMethods = ['GET', 'HEAD'];
+
+function database(path: string, deps: HttpDeps): HttpResponse {
+  const name = path.slice('/api/v1/databases/'.length);
+  // The name is not echoed when invalid: it is arbitrary client input.
+  if (!isDnsLabel(name)) {
+    return json(400, { error: 'the database name must be a DNS-1123 label (a-z, 0-9, -)' });
+  }
+  const db = deps.status().databases.find((d) => d.name === name);
+  return db ? json(200, db) : json(404, { error: `database ${name} not found` });
+}
+
+function webhook(req: HttpRequest, path: string, deps: HttpDeps): HttpResponse | undefined {
+  const forge = forgeOf(path);
+  if (!forge) return undefined;
+  const config = deps.webhook;
+  // A disabled hook looks like no route at all: unsigned hooks are never accepted.
+  if (!config?.secret || !forgeEnabled(forge, config)) {
+    return json(404, { error: `no route for ${path}` });
+  }
+  if (req.method !== 'POST') return json(405, { error: 'use POST' }, { allow: 'POST' });
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const verdict = webhookVerdict(forge, headers, req.body, { ...config, secret: config.secret });
+  if (verdict.refresh) {
+    deps.refresh();
+    deps.log.info({ forge }, 'webhook: push received, fetching');
+  } else if (verdict.status === 401) {
+    deps.log.warn({ forge }, 'webhook: rejected delivery with a missing or wrong signature');
+  } else {
+    deps.log.debug({ forge, status: verdict.status, body: verdict.body }, 'webhook: not a push');
+  }
+  return json(verdict.status, verdict.body);
+}
+
+function read(path: string, deps: HttpDeps): HttpResponse | undefined {
+  if (path === '/healthz') return text(200, 'ok');
+  if (path === '/readyz') return deps.ready() ? text(200, 'ready') : text(503, 'not ready');
+  if (path === '/api/v1/status') return json(200, deps.status());
+  if (path.startsWith('/api/v1/databases/')) return database(path, deps);
+  if (path === '/metrics') return text(200, renderMetrics(deps.status()), metricsContentType);
+  return undefined;
+}
+
+const readPaths = /^\/(healthz|readyz|metrics|api\/v1\/status|api\/v1\/databases\/[^/]*)$/;
+
+/**
+ * Answers one request without sockets: health, readiness, status API, metrics and the
+ * webhook routes. Unknown paths get 404, known paths with the wrong method 405 with Allow,
+ * and a failure inside a dependency 500 without details (they are logged).
+ */
+export function handle(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  return Promise.resolve(respond(req, deps));
+}
+
+/** The synchronous core of `handle`. */
+export function respond(req: HttpRequest, deps: HttpDeps): HttpResponse {
+  const path = req.path.split('?')[0] ?? '';
+  try {
+    const hook = webhook(req, path, deps);
+    if (hook) return hook;
+    if (!readPaths.test(path)) return json(404, { error: 'no such route' });
+    if (!readMethods.includes(req.method)) {
+      return json(405, { error: 'use GET' }, { allow: readMethods.join(', ') });
+    }
+    return read(path, deps) ?? json(404, { error: 'no such route' });
+  } catch (err) {
+    deps.log.error({ err, path }, 'http handler failed');
+    return json(500, { error: 'internal error; see the controller log' });
+  }
+}
