@@ -48,7 +48,9 @@ export async function assemble(
   clock: Clock = systemClock,
 ): Promise<Assembly> {
   const stateDir = resolve(config.stateDir);
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // 0711: other users may traverse (Postgres members run as the postgres user when dbops runs
+  // as root) but not list; secrets inside are 0600 files in 0700 directories.
+  await mkdir(stateDir, { recursive: true, mode: 0o711 });
   const unlock = await lockStateDir(stateDir);
   try {
     const auth = await authFromEnv(env, { credentialsFile: config.credentialsFile });

@@ -69,8 +69,14 @@ export class Controller {
     state.runtime = deps.runtime.kind;
     const c = new Controller(deps, state);
     c.unsubscribe = deps.runtime.subscribe((e) => {
-      deps.log.info({ database: e.database, member: e.member }, e.message);
-      c.requeue(e.database);
+      // Only a restart behind our back needs a reconcile (e.g. a cluster member to re-join);
+      // started/ready events are the echo of our own ensureMembers and would loop.
+      const react = e.type === 'member-restarted';
+      deps.log[react || e.type === 'member-exited' ? 'info' : 'debug'](
+        { database: e.database, member: e.member, event: e.type },
+        e.message,
+      );
+      if (react) c.requeue(e.database);
     });
     return c;
   }

@@ -1,5 +1,5 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,7 @@ describe('kill -9 of the controller during provisioning', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'dbops-crash-'));
+    await chmod(root, 0o755);
     await writeFiles(join(root, 'seed'), {
       'databases/cache.yaml': redisCluster('cache'),
       'databases/orders.yaml': postgres('orders', { replicas: 2 }),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusDocument } from '../../src/api/status.js';
@@ -30,6 +30,7 @@ export interface TestEnv {
 /** Starts a Git server seeded with `files` and a controller following it. */
 export async function startEnv(files: Record<string, string>): Promise<TestEnv> {
   const root = await mkdtemp(join(tmpdir(), 'dbops-e2e-'));
+  await chmod(root, 0o755); // Postgres members run as the postgres user and must reach the state dir
   const seed = join(root, 'seed');
   await writeFiles(seed, files);
   await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: seed });
@@ -42,6 +43,7 @@ export async function startEnv(files: Record<string, string>): Promise<TestEnv> 
       ? (await import('../../src/platform/logger.js')).createLogger({
           level: 'debug',
           pretty: false,
+          destination: (await import('node:fs')).createWriteStream(process.env.DBOPS_TEST_LOG),
         })
       : silentLogger(),
     {},
