@@ -73,7 +73,8 @@ describe('dbops CLI: bad input gets a clear error and changes nothing', () => {
   it('schema prints a JSON Schema per kind', async () => {
     const r = await runDbops(['schema', 'Redis']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ type: 'object' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ title: 'Redis' });
+    expect(r.stdout).toContain('"storageType"');
   });
 
   it('doctor lists what it found', async () => {

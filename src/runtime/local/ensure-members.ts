@@ -30,6 +30,12 @@ export async function ensurePlannedMembers(
     await ensureMemberData(ctx, spec, mf, password, install.bindir);
     const changed = await writeMemberConfig(ctx, spec, mf, password);
     await recoverRunning(ctx, spec.kind, spec.name, mf);
+    if (ctx.supervisor.restartPending(spec.name, plan.name)) {
+      // The supervisor brings it back after its delay (a cluster fails over meanwhile);
+      // starting it here would race that. A Postgres standby needs its primary: stop here.
+      if (spec.kind === 'Postgres') break;
+      continue;
+    }
     if (await adoptIfRunning(ctx, dbf, mf)) {
       // Postgres rereads dbops.conf on SIGHUP; Redis changes are the controller's (CONFIG SET).
       if (changed && spec.kind === 'Postgres' && mf.pid) process.kill(mf.pid, 'SIGHUP');

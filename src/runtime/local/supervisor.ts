@@ -50,6 +50,8 @@ const STABLE_AFTER_MS = 60_000;
 export class Supervisor {
   private readonly watches = new Map<string, Watch>();
   private readonly backoff = new Map<string, number>();
+  /** Members with a restart scheduled after a crash: nobody else may start them meanwhile. */
+  private readonly pending = new Set<string>();
   private readonly abort = new AbortController();
 
   constructor(private readonly deps: SupervisorDeps) {
@@ -75,6 +77,11 @@ export class Supervisor {
     if (!w) return;
     if (w.child && w.onExit) w.child.off('exit', w.onExit);
     this.watches.delete(key(db, member));
+  }
+
+  /** True while a restart after a crash is scheduled for the member. */
+  restartPending(db: string, member: string): boolean {
+    return this.pending.has(key(db, member));
   }
 
   /** True when the member is watched with this pid. */
@@ -116,15 +123,18 @@ export class Supervisor {
       type: 'member-exited',
       message: `process ${w.pid} ended (${how}); restarting in ${delayMs} ms`,
     });
+    const k = key(w.db, w.member);
+    this.pending.add(k);
     try {
       await this.deps.recordExit(w.db, w.member, exit);
       await this.deps.clock.sleep(delayMs, this.abort.signal);
       await this.deps.restart(w.db, w.member);
+      this.pending.delete(k);
     } catch (err) {
+      this.pending.delete(k);
       if (this.abort.signal.aborted) return;
       this.deps.log.error({ database: w.db, member: w.member, err }, 'restart failed');
       // Retry with the next backoff step: the member is still wanted and still down.
-      const k = key(w.db, w.member);
       const { delay, next } = restartBackoff(this.backoff.get(k), 0);
       this.backoff.set(k, next);
       void this.restartLater(w, exit, delay);
