@@ -3,21 +3,20 @@ import type { DatabaseSpec, EffectiveDatabase } from '../api/desired.js';
 import { codes } from '../errors.js';
 import { plan, type PlanDesired, type PlanKnown } from './plan.js';
 
-const redis = (name: string, over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
-  ({
-    kind: 'Redis',
-    name,
-    version: '7.0',
-    mode: 'Standalone',
-    shards: 1,
-    replicas: 1,
-    storageType: 'Durable',
-    storageBytes: 1 << 30,
-    config: {},
-    halted: false,
-    deletionPolicy: 'Delete',
-    ...over,
-  });
+const redis = (name: string, over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
+  kind: 'Redis',
+  name,
+  version: '7.0',
+  mode: 'Standalone',
+  shards: 1,
+  replicas: 1,
+  storageType: 'Durable',
+  storageBytes: 1 << 30,
+  config: {},
+  halted: false,
+  deletionPolicy: 'Delete',
+  ...over,
+});
 
 const eff = (spec: DatabaseSpec): EffectiveDatabase => ({
   spec,

@@ -63,7 +63,11 @@ export function summarize(
   if (ready) {
     setCondition(list, now, Cond.Ready, 'True', 'Succeeded', 'every member is ready');
   } else {
-    const why = failing.map((c) => c.message).filter(Boolean).join('; ') || 'not ready yet';
+    const why =
+      failing
+        .map((c) => c.message)
+        .filter(Boolean)
+        .join('; ') || 'not ready yet';
     setCondition(list, now, Cond.Ready, 'False', everReady ? 'NotReady' : 'Provisioning', why);
   }
   setCondition(

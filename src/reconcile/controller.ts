@@ -51,6 +51,7 @@ export class Controller {
   private readonly writer: StateWriter;
   private wake: (() => void) | undefined;
   private fetchRequested = true;
+  private rounds = 0;
   private readonly abort = new AbortController();
   private unsubscribe: (() => void) | undefined;
 
@@ -86,6 +87,11 @@ export class Controller {
     return toStatusDocument(this.state);
   }
 
+  /** True once a first round has fetched and planned (for /readyz). */
+  ready(): boolean {
+    return this.rounds > 0 && this.snapshot !== undefined;
+  }
+
   /** Asks for a fetch as soon as possible (webhook, push notification). */
   refresh(): void {
     this.fetchRequested = true;
@@ -115,6 +121,7 @@ export class Controller {
     const actions = await this.plan();
     for (const action of actions) this.dispatch(action);
     this.state.updatedAt = new Date(clock.now()).toISOString();
+    this.rounds++;
     await this.save();
     log.debug({ actions: actions.length, revision: this.state.revision }, 'round planned');
   }
@@ -172,7 +179,11 @@ export class Controller {
     }
     this.recordOps(this.desired.opsRequests);
     log.info(
-      { revision: snap.revision.slice(0, 12), databases: this.desired.databases.size, errors: this.desired.errors.length },
+      {
+        revision: snap.revision.slice(0, 12),
+        databases: this.desired.databases.size,
+        errors: this.desired.errors.length,
+      },
       'revision loaded',
     );
   }
@@ -212,7 +223,9 @@ export class Controller {
         'False',
         rec.lastGood ? Reason.KeptAtLastGoodRevision : Reason.InvalidManifest,
         `${errors.length} error(s) at ${this.state.revision?.slice(0, 12) ?? '?'}` +
-          (first ? `, first: ${first.file}:${first.line}:${first.column} ${first.field}: ${first.message}` : ''),
+          (first
+            ? `, first: ${first.file}:${first.line}:${first.column} ${first.field}: ${first.message}`
+            : ''),
       );
     }
     for (const name of this.desired.databases.keys()) {
@@ -255,7 +268,8 @@ export class Controller {
         file: op.origin.file,
         digest: op.digest,
         reason: 'NotExecutedYet',
-        message: 'its effect on the spec is folded into the desired state; the operation engine that executes OpsRequests step by step is not in this version yet',
+        message:
+          'its effect on the spec is folded into the desired state; the operation engine that executes OpsRequests step by step is not in this version yet',
         steps: [],
       };
     }
@@ -288,7 +302,14 @@ export class Controller {
   private async execute(action: Action): Promise<void> {
     const rec = this.record(action.database);
     if (action.type === 'ensure') {
-      setCondition(rec.conditions, this.deps.clock.now(), Cond.Reconciling, 'True', Reason.Progressing, '');
+      setCondition(
+        rec.conditions,
+        this.deps.clock.now(),
+        Cond.Reconciling,
+        'True',
+        Reason.Progressing,
+        '',
+      );
     }
     await reconcileDatabase(action, rec, this.state.revision, {
       runtime: this.deps.runtime,

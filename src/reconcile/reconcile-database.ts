@@ -50,7 +50,9 @@ export async function reconcileDatabase(
           now(),
           Cond.Halted,
           'True',
-          action.type === 'halt' && action.reason === 'spec' ? Reason.HaltedBySpec : Reason.ManifestRemoved,
+          action.type === 'halt' && action.reason === 'spec'
+            ? Reason.HaltedBySpec
+            : Reason.ManifestRemoved,
           action.message,
         );
         applyObserved(record, await deps.runtime.observe(action.database), {}, [], now());
@@ -106,7 +108,13 @@ export async function reconcileDatabase(
     }
   }
   try {
-    applyObserved(record, ctx.observed ?? (await deps.runtime.observe(spec.name)), ctx.roles, ctx.members, now());
+    applyObserved(
+      record,
+      ctx.observed ?? (await deps.runtime.observe(spec.name)),
+      ctx.roles,
+      ctx.members,
+      now(),
+    );
   } catch (err) {
     log.warn({ err: formatError(err) }, 'observe failed');
   }

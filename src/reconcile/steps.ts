@@ -69,7 +69,14 @@ export const ensureCluster: Step = async (ctx) => {
   Object.assign(ctx.roles, report.roles);
   const now = ctx.clock.now();
   if (report.state === 'ok') {
-    setCondition(ctx.record.conditions, now, Cond.ClusterHealthy, 'True', Reason.Succeeded, 'cluster_state:ok');
+    setCondition(
+      ctx.record.conditions,
+      now,
+      Cond.ClusterHealthy,
+      'True',
+      Reason.Succeeded,
+      'cluster_state:ok',
+    );
   } else {
     setCondition(
       ctx.record.conditions,
@@ -113,7 +120,14 @@ export const checkReplication: Step = async (ctx) => {
     }
   }
   if (streaming >= want) {
-    setCondition(ctx.record.conditions, now, Cond.ReplicationHealthy, 'True', Reason.Succeeded, `${streaming} standby(s) streaming`);
+    setCondition(
+      ctx.record.conditions,
+      now,
+      Cond.ReplicationHealthy,
+      'True',
+      Reason.Succeeded,
+      `${streaming} standby(s) streaming`,
+    );
   } else {
     setCondition(
       ctx.record.conditions,
@@ -155,7 +169,14 @@ export function applyObserved(
   record.runningVersion = members.find((m) => m.version)?.version ?? null;
   const notReady = planned.filter((p) => !members.some((m) => m.name === p.name && m.running));
   if (notReady.length === 0) {
-    setCondition(record.conditions, now, Cond.MembersReady, 'True', Reason.Succeeded, `${planned.length} member(s) running`);
+    setCondition(
+      record.conditions,
+      now,
+      Cond.MembersReady,
+      'True',
+      Reason.Succeeded,
+      `${planned.length} member(s) running`,
+    );
   } else {
     setCondition(
       record.conditions,
@@ -168,7 +189,14 @@ export function applyObserved(
   }
   const notes = observed?.notes ?? [];
   if (notes.length > 0) {
-    setCondition(record.conditions, now, Cond.VersionSubstituted, 'True', Reason.VersionNotInstalled, notes.join('; '));
+    setCondition(
+      record.conditions,
+      now,
+      Cond.VersionSubstituted,
+      'True',
+      Reason.VersionNotInstalled,
+      notes.join('; '),
+    );
   } else {
     clearCondition(record.conditions, Cond.VersionSubstituted);
   }

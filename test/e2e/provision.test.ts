@@ -99,9 +99,9 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
         'row on the standby',
         async () => {
           const r = await standby
-            .query('SELECT count(*)::int AS n FROM t WHERE v = 42')
+            .query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE v = 42')
             .catch(() => undefined);
-          return r && r.rows[0].n === 1 ? true : undefined;
+          return r?.rows[0]?.n === 1 ? true : undefined;
         },
         { timeoutMs: 15_000 },
       );

@@ -87,7 +87,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   const logStream = createWriteStream(join(stateDir, 'controller.log'), { flags: 'a' });
   const log = createLogger({
     level: values['log-level'] ?? ctx.env.DBOPS_LOG_LEVEL ?? 'info',
-    destination: tty ? logStream : (ctx.stderr),
+    destination: tty ? logStream : ctx.stderr,
   });
   ctx.stdout.write(
     `${seeded.created ? 'Created' : 'Reusing'} the demo repository ${seeded.bareDir}\nServing it at ${url}\n`,

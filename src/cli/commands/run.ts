@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../../api/duration.js';
+import { serveHttp } from '../../http/serve.js';
+import { systemClock } from '../../platform/clock.js';
 import { DbopsError, codes } from '../../errors.js';
 import { assemble, type RunConfig } from '../../main.js';
 import { createLogger } from '../../platform/logger.js';
@@ -20,6 +23,10 @@ Options:
                            DBOPS_GIT_TIMEOUT_MS)
   --git-credentials <file> file with "token" or "user:password" (mode 0600); or set
                            DBOPS_GIT_TOKEN, or DBOPS_GIT_USERNAME and DBOPS_GIT_PASSWORD
+  --http <host:port>       serve /healthz, /readyz, /metrics, /api/v1/status and webhooks
+                           (/hooks/github|gitlab|gitea|generic) on this address
+  --webhook-secret <file>  file holding the webhook secret (or DBOPS_WEBHOOK_SECRET);
+                           webhooks are refused without one
   --once                   run one round, wait for it, exit 0 when every database is Ready
   --stop-on-exit           stop the database processes when the controller exits
   --state-dir <dir>        state directory (default .dbops, or DBOPS_STATE_DIR)
@@ -34,6 +41,8 @@ const options = {
   interval: { type: 'string' },
   'git-credentials': { type: 'string' },
   'git-timeout': { type: 'string' },
+  http: { type: 'string' },
+  'webhook-secret': { type: 'string' },
   once: { type: 'boolean' },
   'stop-on-exit': { type: 'boolean' },
 } as const;
@@ -81,18 +90,67 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     credentialsFile: values['git-credentials'],
     gitTimeoutMs,
   };
-  return { config, values };
+  return { config, values, http: httpAddressOf(values.http) };
+}
+
+/** Parses `host:port` for --http; the port may be 0 (any). */
+export function httpAddressOf(
+  value: string | undefined,
+): { host: string; port: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(.*):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || port > 65535) return badValue('http', value, 'host:port, e.g. 127.0.0.1:8080');
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+async function webhookSecret(file: string | undefined, env: NodeJS.ProcessEnv) {
+  if (file === undefined) return env.DBOPS_WEBHOOK_SECRET || undefined;
+  try {
+    const secret = (await readFile(file, 'utf8')).trim();
+    if (secret) return secret;
+  } catch (err) {
+    throw new DbopsError(
+      codes.config,
+      `cannot read the webhook secret file ${file}: ${(err as Error).message}`,
+      {
+        retry: 'stalled',
+      },
+    );
+  }
+  throw new DbopsError(codes.config, `the webhook secret file ${file} is empty`, {
+    retry: 'stalled',
+  });
 }
 
 /** `dbops run`: the controller in the foreground. */
 export async function runCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { config, values } = runConfigOf(argv, ctx.env);
+  const { config, values, http } = runConfigOf(argv, ctx.env);
+  const secret = await webhookSecret(values['webhook-secret'], ctx.env);
   const log = createLogger({ level: values['log-level'] ?? ctx.env.DBOPS_LOG_LEVEL });
   const app = await assemble(config, log, ctx.env);
+  const endpoint = http
+    ? await serveHttp({
+        ...http,
+        deps: {
+          status: () => app.controller.status(),
+          refresh: () => app.controller.refresh(),
+          ready: () => app.controller.ready(),
+          webhook: secret ? { secret, branch: config.branch } : undefined,
+          log: log.child({ component: 'http' }),
+          clock: systemClock,
+        },
+      }).catch(async (err: unknown) => {
+        await app.close({ stopMembers: false });
+        throw err;
+      })
+    : undefined;
+  if (endpoint) log.info({ address: `${http?.host}:${endpoint.port}` }, 'serving http');
   if (values.once) {
     await app.controller.round({ fetch: true });
     await app.controller.idle();
     const doc = app.controller.status();
+    await endpoint?.close();
     await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
     const notReady = doc.databases.filter((d) => d.phase !== 'Ready' && d.phase !== 'Halted');
     for (const d of notReady) ctx.stderr.write(`${d.name}: ${d.phase}\n`);
@@ -110,6 +168,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
     'controller started',
   );
   await app.controller.run(stop.signal);
+  await endpoint?.close();
   await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
   return 0;
 }
