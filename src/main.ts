@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureCluster } from './db/redis/cluster.js';
 import { observePostgres } from './db/postgres/observe.js';
 import { systemClock, type Clock } from './platform/clock.js';
+import { ensureStateDir } from './platform/state-dir.js';
 import type { Logger } from './platform/logger.js';
 import { Controller } from './reconcile/controller.js';
 import type { DatabaseClients } from './reconcile/clients.js';
@@ -48,9 +48,7 @@ export async function assemble(
   clock: Clock = systemClock,
 ): Promise<Assembly> {
   const stateDir = resolve(config.stateDir);
-  // 0711: other users may traverse (Postgres members run as the postgres user when dbops runs
-  // as root) but not list; secrets inside are 0600 files in 0700 directories.
-  await mkdir(stateDir, { recursive: true, mode: 0o711 });
+  await ensureStateDir(stateDir);
   const unlock = await lockStateDir(stateDir);
   try {
     const auth = await authFromEnv(env, { credentialsFile: config.credentialsFile });

@@ -43,13 +43,14 @@ async function serve(
 function instructions(url: string, stateDir: string): string {
   const sd = stateDir === resolve('.dbops') ? '' : ` --state-dir ${stateDir}`;
   return `
-Try a change (in another terminal):
+Try a change (in another terminal): add a database with plain git
   git clone ${url} /tmp/dbops-demo && cd /tmp/dbops-demo
-  edit databases/session.yaml (e.g. add a line to spec.configuration.inline)
-  git commit -am "try dbops" && git push
+  sed 's/name: session/name: queue/' databases/session.yaml > databases/queue.yaml
+  git add . && git commit -m "add queue" && git push
 Connect:
   node dist/cli/bin.js credentials session${sd}     # prints a redis:// URL
-  node dist/cli/bin.js credentials orders${sd}      # prints a postgres:// URL
+  node dist/cli/bin.js credentials orders${sd}      # prints a postgresql:// URL for psql
+  REDISCLI_AUTH=<password of cache> redis-cli --cluster check <a cache endpoint>
   node dist/cli/bin.js status --output json${sd}
 Logs: ${join(stateDir, 'controller.log')}    Ctrl-C stops everything (data is kept).
 `;

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { ensureStateDir } from '../../platform/state-dir.js';
 import { findServers } from '../../runtime/local/binaries.js';
 import { parseCommand, stateDirOf } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -85,7 +86,7 @@ export async function doctorChecks(ctx: CommandContext, stateDir: string): Promi
   }
   let writable = true;
   try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await ensureStateDir(stateDir);
     await access(stateDir, constants.W_OK);
   } catch {
     writable = false;
