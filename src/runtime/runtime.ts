@@ -94,6 +94,31 @@ export interface Runtime {
   ensureMembers(spec: DatabaseSpec, members: MemberPlan[], signal?: AbortSignal): Promise<void>;
   /** Restarts one member (stop, then start with the current configuration). */
   restartMember(database: string, member: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Stops one member on purpose: the supervisor leaves it down until `startMember`. Used by
+   * Offline volume expansion and rolling restarts. Idempotent.
+   */
+  stopMember(database: string, member: string): Promise<void>;
+  /** Starts a member stopped with `stopMember`; returns when it accepts connections. */
+  startMember(database: string, member: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Checks, without touching any member, that the server accepts the configuration of `spec`
+   * and returns the settings it would run with (for Redis every `CONFIG GET *` value of a
+   * scratch server started with the rendered config; for Postgres the value of each custom
+   * key as the server parses it). A rejected key or value is a DbopsError naming the key.
+   */
+  validateConfig(spec: DatabaseSpec): Promise<{ settings: Record<string, string> }>;
+  /**
+   * Writes every member's configuration files for `spec` and records it as the database's
+   * spec, without restarting or signalling anything: a later restart or reload applies it.
+   */
+  writeConfig(spec: DatabaseSpec): Promise<void>;
+  /**
+   * Grows one member's volume to at least `bytes` and returns its status. Never shrinks (a
+   * smaller size is a no-op). A loop volume grows the image and the mounted filesystem
+   * online; a directory volume changes the capacity dbops accounts for. Idempotent.
+   */
+  expandVolume(database: string, member: string, bytes: number): Promise<VolumeStatus>;
   /** Stops every member of a database and keeps its volumes, config and credentials. */
   halt(database: string): Promise<void>;
   /** Stops every member and deletes everything the runtime holds for the database. */
