@@ -39,6 +39,7 @@ export const codes = {
   stateCorrupt: 'DBOPS_E_STATE_CORRUPT',
   stateLocked: 'DBOPS_E_STATE_LOCKED',
   notFound: 'DBOPS_E_NOT_FOUND',
+  unknownSetting: 'DBOPS_E_UNKNOWN_SETTING',
   // command line and configuration
   usage: 'DBOPS_E_USAGE',
   config: 'DBOPS_E_CONFIG',

@@ -1,6 +1,12 @@
 import { join, resolve } from 'node:path';
-import { ensureCluster } from './db/redis/cluster.js';
 import { observePostgres } from './db/postgres/observe.js';
+import { readPostgresSettings, reloadPostgres } from './db/postgres/settings.js';
+import { ensureCluster } from './db/redis/cluster.js';
+import { failoverShard } from './db/redis/failover.js';
+import { observeRedis } from './db/redis/observe.js';
+import { applyRedisSettings, readRedisSettings } from './db/redis/settings.js';
+import type { OpsClients } from './execute/context.js';
+import { crashHookFromEnv } from './execute/crash-hook.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { ensureStateDir } from './platform/state-dir.js';
 import type { Logger } from './platform/logger.js';
@@ -34,8 +40,27 @@ export interface Assembly {
   close(opts: { stopMembers: boolean }): Promise<void>;
 }
 
-/** The real database clients (ioredis, pg). */
-export const databaseClients: DatabaseClients = { ensureCluster, observePostgres };
+/** The real database clients (ioredis, pg) for reconciles and operations. */
+export const databaseClients: DatabaseClients & OpsClients = {
+  ensureCluster,
+  observePostgres,
+  redisRole: async (conn) => {
+    const o = await observeRedis(conn);
+    return {
+      role: o.role,
+      ...(o.masterLinkUp === undefined ? {} : { masterLinkUp: o.masterLinkUp }),
+    };
+  },
+  readRedisSettings,
+  applyRedisSettings,
+  failoverShard,
+  postgresState: async (conn) => {
+    const o = await observePostgres(conn);
+    return { role: o.role, replication: o.replication };
+  },
+  readPostgresSettings,
+  reloadPostgres,
+};
 
 /**
  * Composition root: builds the real clock, source, runtime and clients for a controller on
@@ -50,6 +75,7 @@ export async function assemble(
   const stateDir = resolve(config.stateDir);
   await ensureStateDir(stateDir);
   const unlock = await lockStateDir(stateDir);
+  const crashHook = crashHookFromEnv(env);
   try {
     const auth = await authFromEnv(env, { credentialsFile: config.credentialsFile });
     const source = createSource({
@@ -76,6 +102,7 @@ export async function assemble(
       log: log.child({ component: 'controller' }),
       stateDir,
       intervalMs: config.intervalMs,
+      ...(crashHook ? { crashHook } : {}),
     });
     return {
       controller,

@@ -35,6 +35,11 @@ export interface DatabaseStatus {
   version: { desired: string; running: string | null };
   conditions: Condition[];
   members: MemberStatus[];
+  /**
+   * Each effective field with its value and where it came from (the spec file or an
+   * OpsRequest, and the commit): `spec.storageBytes`, `spec.config.maxmemory`, ...
+   */
+  effective: Record<string, { value: unknown; file: string; line?: number; commit?: string }>;
 }
 
 /** One member of a database. */
@@ -56,10 +61,20 @@ export interface OpsRequestStatus {
   database: string;
   type: string;
   phase: OpsPhase;
-  file: string;
-  digest: string;
+  /** The OpsRequest file; null for an operation derived from a spec change. */
+  file: string | null;
+  digest: string | null;
+  /** `OpsRequest` (a file under ops/) or `SpecChange` (derived from an edited spec). */
+  origin: 'OpsRequest' | 'SpecChange';
+  /** The commit that brought it. */
+  revision: string | null;
+  /** 1-based place in its database's queue while Pending, else null. */
+  position: number | null;
   reason: string | null;
   message: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
   steps: StepStatus[];
 }
 

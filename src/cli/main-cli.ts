@@ -11,6 +11,7 @@ Commands:
   validate     validate the manifests of a directory
   schema       print JSON Schemas of the manifest kinds
   credentials  print the connection URL of a database
+  ops list     list operations (OpsRequests and spec changes) with phases and steps
   doctor       check prerequisites and say what to install
   demo         serve examples-repo over HTTP and reconcile it (npm start)
 
@@ -49,6 +50,10 @@ const commands: Record<string, () => Promise<Command>> = {
   doctor: async () => {
     const m = await import('./commands/doctor.js');
     return { run: m.doctorCommand, help: m.doctorHelp };
+  },
+  ops: async () => {
+    const m = await import('./commands/ops.js');
+    return { run: m.opsCommand, help: m.opsHelp };
   },
   demo: async () => {
     const m = await import('./commands/demo.js');

@@ -41,6 +41,7 @@ describe('renderStatus', () => {
         revision: '0123456789abcdef0123',
         version: { desired: '7.0', running: '7.0.15' },
         conditions: [],
+        effective: {},
         members: [
           {
             name: 'a-0',

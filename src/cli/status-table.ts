@@ -13,7 +13,8 @@ export function humanBytes(bytes: number): string {
   return `${text}${units[i]}${i === 0 ? 'B' : ''}`;
 }
 
-function table(rows: string[][]): string[] {
+/** Aligns rows into columns (the last column is not padded). */
+export function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) =>
@@ -80,6 +81,21 @@ export function renderStatus(doc: StatusDocument, opts: { database?: string } = 
     }
   }
   if (dbs.length > 0) out.push(...table(rows));
+  const one = opts.database ? dbs[0] : undefined;
+  if (one && Object.keys(one.effective).length > 0) {
+    out.push('', 'Effective spec (value, and the file and commit that set it):');
+    const eff = Object.entries(one.effective).sort(([a], [b]) => a.localeCompare(b));
+    out.push(
+      ...table(
+        eff.map(([field, e]) => [
+          `  ${field}`,
+          JSON.stringify(e.value) ?? '',
+          `${e.file}${e.line ? `:${e.line}` : ''}`,
+          e.commit ? e.commit.slice(0, 12) : '',
+        ]),
+      ),
+    );
+  }
   if (doc.errors.length > 0) {
     out.push('', `${doc.errors.length} manifest error(s):`);
     for (const e of doc.errors.slice(0, 10)) {

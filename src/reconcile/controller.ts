@@ -1,5 +1,9 @@
 import { Cond, Reason } from '../api/conditions.js';
-import type { OpsRequest } from '../api/desired.js';
+import type { DatabaseSpec, EffectiveDatabase, OpsRequest } from '../api/desired.js';
+import type { OpsClients } from '../execute/context.js';
+import type { CrashHook } from '../execute/crash-hook.js';
+import { isTerminal } from '../execute/engine.js';
+import { newOperation, nextOperation } from '../execute/queue.js';
 import type { StatusDocument } from '../api/status.js';
 import { formatError } from '../errors.js';
 import { loadDesiredState, type DesiredState } from '../manifests/load.js';
@@ -10,7 +14,9 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
 import { clearCondition, setCondition } from './conditions.js';
-import { reconcileDatabase } from './reconcile-database.js';
+import { deriveOperations, type StoredOp } from './derive.js';
+import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
+import { runStoredOperation } from './run-operation.js';
 import {
   emptyState,
   loadState,
@@ -24,10 +30,12 @@ import {
 export interface ControllerDeps {
   source: Source;
   runtime: Runtime;
-  clients: DatabaseClients;
+  clients: DatabaseClients & OpsClients;
   clock: Clock;
   log: Logger;
   stateDir: string;
+  /** Test hook: kill the process at a named point of an operation (DBOPS_CRASH_AT). */
+  crashHook?: CrashHook;
   /** How often the source is fetched and every database re-reconciled (repair loop). */
   intervalMs: number;
   /** Deadline for waits inside a reconcile step. */
@@ -161,10 +169,11 @@ export class Controller {
         this.state.seen[f.path] = { oid, revision: snap.revision };
       }
     }
+    // Started or finished OpsRequests are immutable: an edit is reported, not applied.
     const executedOps = new Map(
-      Object.values(this.state.opsRequests)
-        .filter((o) => o.phase === 'Successful')
-        .map((o) => [o.name, o.digest]),
+      Object.values(this.state.operations)
+        .filter((o) => o.source === 'OpsRequest' && o.phase !== 'Pending' && o.digest)
+        .map((o) => [o.id, o.digest!]),
     );
     this.desired = loadDesiredState({
       files: snap.files,
@@ -228,9 +237,12 @@ export class Controller {
             : ''),
       );
     }
-    for (const name of this.desired.databases.keys()) {
+    for (const [name, eff] of this.desired.databases) {
       const rec = this.record(name);
       setCondition(rec.conditions, now, Cond.ManifestValid, 'True', Reason.Succeeded, '');
+      rec.effective = effectiveFields(eff);
+      rec.lastGood = eff.spec;
+      rec.lastGoodRevision = this.state.revision;
     }
     return plan(this.desired, { lastGood, present, haltedForRemoval });
   }
@@ -245,6 +257,8 @@ export class Controller {
         mode: spec?.kind === 'Redis' ? spec.mode : 'Standalone',
         lastGood: null,
         lastGoodRevision: null,
+        applied: null,
+        effective: {},
         haltedForRemoval: false,
         phase: 'Provisioning',
         runningVersion: null,
@@ -257,22 +271,51 @@ export class Controller {
   }
 
   private recordOps(ops: OpsRequest[]): void {
+    const now = this.deps.clock.now();
+    const inGit = new Set(ops.map((o) => o.name));
     for (const op of ops) {
-      const known = this.state.opsRequests[op.name];
-      if (known && known.digest === op.digest) continue;
-      this.state.opsRequests[op.name] = {
-        name: op.name,
+      const known = this.state.operations[op.name];
+      if (known && known.phase !== 'Pending') continue; // immutable once started
+      this.state.operations[op.name] = {
+        ...(known ?? newOperation({ id: op.name, database: op.database, type: op.type }, now)),
         database: op.database,
         type: op.type,
-        phase: 'Pending',
+        source: 'OpsRequest',
         file: op.origin.file,
         digest: op.digest,
-        reason: 'NotExecutedYet',
-        message:
-          'its effect on the spec is folded into the desired state; the operation engine that executes OpsRequests step by step is not in this version yet',
-        steps: [],
+        revision: op.origin.commit ?? this.state.revision,
+        apply: op.apply,
+        timeoutMs: op.timeoutMs ?? null,
+        request: op,
+        target: null,
+        targetKey: null,
+        position: known?.position ?? null,
+        noted: false,
       };
     }
+    for (const o of Object.values(this.state.operations)) {
+      if (o.source === 'OpsRequest' && o.phase === 'Pending' && !inGit.has(o.id)) {
+        Object.assign(o, {
+          phase: 'Skipped',
+          reason: 'Removed',
+          message: 'the OpsRequest file was removed before the operation started',
+          finishedAt: new Date(now).toISOString(),
+          position: null,
+        });
+      }
+    }
+  }
+
+  /** The operations of a database in arrival order: OpsRequests by file path, then derived ones. */
+  private opsOf(database: string): StoredOp[] {
+    const all = Object.values(this.state.operations).filter((o) => o.database === database);
+    const explicit = all
+      .filter((o) => o.source === 'OpsRequest')
+      .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? ''));
+    const derived = all
+      .filter((o) => o.source === 'SpecChange')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return [...explicit, ...derived];
   }
 
   private requeue(database: string): void {
@@ -301,30 +344,109 @@ export class Controller {
 
   private async execute(action: Action): Promise<void> {
     const rec = this.record(action.database);
-    if (action.type === 'ensure') {
-      setCondition(
-        rec.conditions,
-        this.deps.clock.now(),
-        Cond.Reconciling,
-        'True',
-        Reason.Progressing,
-        '',
-      );
-    }
-    await reconcileDatabase(action, rec, this.state.revision, {
+    const deps = {
       runtime: this.deps.runtime,
       clients: this.deps.clients,
       clock: this.deps.clock,
       log: this.deps.log,
       signal: this.abort.signal,
       waitMs: this.deps.waitMs ?? 60_000,
-    });
-    if (action.type === 'wipe') {
-      delete this.state.databases[action.database];
-      this.lastAction.delete(action.database);
+    };
+    if (action.type === 'ensure') {
+      await this.ensure(action, rec, deps);
+    } else {
+      await reconcileDatabase(action, rec, deps);
+      if (action.type === 'wipe') {
+        delete this.state.databases[action.database];
+        this.lastAction.delete(action.database);
+      } else {
+        clearCondition(rec.conditions, Cond.Reconciling);
+      }
     }
-    if (action.type !== 'ensure') clearCondition(rec.conditions, Cond.Reconciling);
     await this.save();
+  }
+
+  /**
+   * Provisions a new database at its target; for an existing one runs its operations one at
+   * a time (OpsRequests in file order, then those a spec change needs), and only then the
+   * regular reconcile at the spec it runs at: reconciliation pauses while an operation runs.
+   */
+  private async ensure(
+    action: Extract<Action, { type: 'ensure' }>,
+    rec: DatabaseRecord,
+    deps: ReconcileDeps & { clients: DatabaseClients & OpsClients },
+  ): Promise<void> {
+    const { clock, log } = this.deps;
+    if (!rec.applied) {
+      setCondition(
+        rec.conditions,
+        clock.now(),
+        Cond.Reconciling,
+        'True',
+        Reason.Progressing,
+        'provisioning',
+      );
+      await reconcileDatabase(action, rec, deps);
+      if (rec.conditions.some((c) => c.type === Cond.MembersReady && c.status === 'True')) {
+        rec.applied = action.spec;
+        for (const o of this.opsOf(rec.name).filter((x) => x.phase === 'Pending')) {
+          Object.assign(o, {
+            phase: 'Skipped',
+            reason: 'AppliedAtCreation',
+            message: 'the database was created with this change already in its spec',
+            finishedAt: new Date(clock.now()).toISOString(),
+            position: null,
+          });
+        }
+      }
+      return;
+    }
+    for (let round = 0; round < 50 && !this.abort.signal.aborted; round++) {
+      const ops = this.opsOf(rec.name);
+      if (!ops.some((o) => o.source === 'OpsRequest' && !isTerminal(o.phase))) {
+        const d = deriveOperations({
+          database: rec.name,
+          applied: rec.applied,
+          target: action.spec,
+          existing: ops,
+          revision: rec.lastGoodRevision,
+          now: clock.now(),
+        });
+        rec.applied = d.applied;
+        for (const o of d.add) this.state.operations[o.id] = o;
+        this.noteCondition(rec, 'VolumeSize', d.notes.volumeStays);
+        this.noteCondition(rec, 'UnsupportedChange', d.notes.unsupported);
+      }
+      const view = nextOperation(
+        this.opsOf(rec.name).map((op) => ({ op, apply: op.apply })),
+        rec.phase === 'Ready',
+      );
+      for (const w of view.waiting) {
+        const o = this.state.operations[w.id];
+        if (o) Object.assign(o, { position: w.position, message: w.message });
+      }
+      const next = view.next ? this.state.operations[view.next.id] : undefined;
+      if (!next) break;
+      const done = await runStoredOperation(next, rec, {
+        ...deps,
+        ...(this.deps.crashHook ? { crashHook: this.deps.crashHook } : {}),
+        persist: async (op) => {
+          this.state.operations[op.id] = op;
+          await this.save();
+        },
+      });
+      this.state.operations[done.id] = done;
+      if (!isTerminal(done.phase)) return; // shutting down: it resumes on the next start
+      log.debug({ database: rec.name, operation: done.id, phase: done.phase }, 'operation ended');
+    }
+    await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
+    const waiting = this.opsOf(rec.name).some((o) => o.phase === 'Pending');
+    if (waiting && rec.phase === 'Ready') this.dispatch(action);
+  }
+
+  private noteCondition(rec: DatabaseRecord, type: string, message: string | null): void {
+    if (message) setCondition(rec.conditions, this.deps.clock.now(), type, 'True', type, message);
+    else clearCondition(rec.conditions, type);
   }
 
   private async save(): Promise<void> {
@@ -337,4 +459,25 @@ export class Controller {
     await Promise.race([this.deps.clock.sleep(ms, signal).catch(() => undefined), woken]);
     this.wake = undefined;
   }
+}
+
+/** Each effective field with its value and provenance, for `dbops status <db>`. */
+export function effectiveFields(eff: EffectiveDatabase): DatabaseRecord['effective'] {
+  const out: DatabaseRecord['effective'] = {};
+  for (const [field, origin] of Object.entries(eff.provenance)) {
+    let value: unknown = { spec: eff.spec };
+    for (const part of field.split('.')) {
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[part]
+          : undefined;
+    }
+    out[field] = {
+      value,
+      file: origin.file,
+      ...(origin.line ? { line: origin.line } : {}),
+      ...(origin.commit ? { commit: origin.commit } : {}),
+    };
+  }
+  return out;
 }

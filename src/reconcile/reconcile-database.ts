@@ -28,7 +28,6 @@ export interface ReconcileDeps {
 export async function reconcileDatabase(
   action: Action,
   record: DatabaseRecord,
-  revision: string | null,
   deps: ReconcileDeps,
 ): Promise<void> {
   const log = deps.log.child({ database: action.database });
@@ -76,10 +75,6 @@ export async function reconcileDatabase(
   record.mode = modeOf(spec);
   record.haltedForRemoval = false;
   record.conditions = record.conditions.filter((c) => c.type !== Cond.Halted);
-  if (!action.stale) {
-    record.lastGood = spec;
-    record.lastGoodRevision = revision;
-  }
   const ctx: DbContext = {
     spec,
     members: topology(spec),

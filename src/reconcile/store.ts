@@ -4,10 +4,12 @@ import type { DatabaseSpec } from '../api/desired.js';
 import type { ManifestError } from '../api/manifest-error.js';
 import type {
   DatabasePhase,
+  DatabaseStatus,
   MemberStatus,
   OpsRequestStatus,
   StatusDocument,
 } from '../api/status.js';
+import type { StoredOp } from './derive.js';
 import { DbopsError, codes } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../platform/files.js';
 
@@ -16,9 +18,13 @@ export interface DatabaseRecord {
   name: string;
   kind: 'Redis' | 'Postgres';
   mode: string;
-  /** The last valid effective spec that was applied, and its revision. */
+  /** The last valid effective spec (the target), and its revision. */
   lastGood: DatabaseSpec | null;
   lastGoodRevision: string | null;
+  /** The spec the database runs at: provisioning and successful operations move it. */
+  applied: DatabaseSpec | null;
+  /** Effective fields with their provenance (see DatabaseStatus.effective). */
+  effective: DatabaseStatus['effective'];
   haltedForRemoval: boolean;
   phase: DatabasePhase;
   runningVersion: string | null;
@@ -36,7 +42,8 @@ export interface ControllerState {
   sourceError: string | null;
   errors: ManifestError[];
   databases: Record<string, DatabaseRecord>;
-  opsRequests: Record<string, OpsRequestStatus>;
+  /** Operations by id: OpsRequests and operations derived from spec changes. */
+  operations: Record<string, StoredOp>;
   /** Path -> blob id and the revision it was first seen at (provenance without history). */
   seen: Record<string, { oid: string; revision: string }>;
 }
@@ -52,7 +59,7 @@ export function emptyState(source: string, runtime: string): ControllerState {
     sourceError: null,
     errors: [],
     databases: {},
-    opsRequests: {},
+    operations: {},
     seen: {},
   };
 }
@@ -66,7 +73,15 @@ export function statusPath(stateDir: string): string {
 export async function loadState(stateDir: string): Promise<ControllerState | undefined> {
   const path = statusPath(stateDir);
   try {
-    return await readJson<ControllerState>(path);
+    const state = await readJson<ControllerState>(path);
+    if (!state) return undefined;
+    // Files written before operations existed: the database runs at its last good spec.
+    state.operations ??= {};
+    for (const d of Object.values(state.databases)) {
+      d.applied ??= d.lastGood;
+      d.effective ??= {};
+    }
+    return state;
   } catch (err) {
     throw new DbopsError(codes.stateCorrupt, `cannot read ${path}: ${(err as Error).message}`, {
       retry: 'stalled',
@@ -110,7 +125,29 @@ export function toStatusDocument(state: ControllerState): StatusDocument {
         version: { desired: d.lastGood?.version ?? '', running: d.runningVersion },
         conditions: d.conditions,
         members: d.members,
+        effective: d.effective,
       })),
-    opsRequests: Object.values(state.opsRequests).sort((a, b) => a.file.localeCompare(b.file)),
+    opsRequests: Object.values(state.operations).map(publicOp),
+  };
+}
+
+/** The public view of a stored operation. */
+export function publicOp(o: StoredOp): OpsRequestStatus {
+  return {
+    name: o.id,
+    database: o.database,
+    type: o.type,
+    phase: o.phase,
+    file: o.file,
+    digest: o.digest,
+    origin: o.source,
+    revision: o.revision,
+    position: o.position,
+    reason: o.reason,
+    message: o.message,
+    createdAt: o.createdAt,
+    startedAt: o.startedAt,
+    finishedAt: o.finishedAt,
+    steps: o.steps,
   };
 }

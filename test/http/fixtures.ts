@@ -13,6 +13,7 @@ export const cache: DatabaseStatus = {
   revision: 'a'.repeat(40),
   version: { desired: '7.0', running: '7.0.15' },
   conditions: [],
+  effective: {},
   members: [
     {
       name: 'cache-0',
@@ -44,8 +45,14 @@ export function statusFixture(over: Partial<StatusDocument> = {}): StatusDocumen
         phase: 'Pending',
         file: 'ops/20260101-000000-cache-volumeexpansion.yaml',
         digest: 'd',
+        origin: 'OpsRequest',
+        revision: 'a'.repeat(40),
+        position: 1,
         reason: null,
         message: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        startedAt: null,
+        finishedAt: null,
         steps: [],
       },
     ],

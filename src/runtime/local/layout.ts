@@ -14,6 +14,9 @@ export interface DbFile {
   notes: string[];
 }
 
+/** How a member's data is stored: a plain directory, or a loop-mounted filesystem image. */
+export type VolumeType = 'directory' | 'loop';
+
 /** `members/<member>/member.json`: one member's port, process and history. */
 export interface MemberFile {
   name: string;
@@ -31,6 +34,12 @@ export interface MemberFile {
   wanted: boolean;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: number };
+  /** Chosen at creation; absent on members made before loop volumes: a directory. */
+  volumeType?: VolumeType;
+  /** Directory: the accounted capacity. Loop: the filesystem size last measured. */
+  capacityBytes?: number;
+  /** Stopped by stopMember: the supervisor leaves it down until startMember/ensureMembers. */
+  stoppedForOperation?: boolean;
 }
 
 /** Paths of one state directory; every path is checked to stay inside it. */
@@ -72,9 +81,22 @@ export class Layout {
   memberDir(db: string, member: string): string {
     return this.inside(name(db), 'members', name(member));
   }
-  /** The member's data directory (Redis `dir`, Postgres `-D`). */
-  dataDir(db: string, member: string): string {
-    return join(this.memberDir(db, member), 'data');
+  /** The member's data directory (Redis `dir`, Postgres `-D`); inside the mount for loop. */
+  dataDir(db: string, member: string, volume: VolumeType = 'directory'): string {
+    const base = this.memberDir(db, member);
+    return volume === 'loop' ? join(base, 'volume', 'data') : join(base, 'data');
+  }
+  /** Where a loop volume's image is mounted. */
+  mountPoint(db: string, member: string): string {
+    return join(this.memberDir(db, member), 'volume');
+  }
+  /** A loop volume's filesystem image. */
+  volumeImage(db: string, member: string): string {
+    return join(this.memberDir(db, member), 'volume.img');
+  }
+  /** Scratch space (validation servers, the loop probe); hidden from `databases()`. */
+  scratchDir(): string {
+    return join(this.root, '.scratch');
   }
   /** `member.json` of a member. */
   memberFile(db: string, member: string): string {
@@ -85,14 +107,14 @@ export class Layout {
     return join(this.memberDir(db, member), 'server.log');
   }
   /** Redis: the generated redis.conf. Postgres: dbops.conf inside the data dir. */
-  configFile(kind: DatabaseKind, db: string, member: string): string {
+  configFile(kind: DatabaseKind, db: string, member: string, volume?: VolumeType): string {
     return kind === 'Redis'
       ? join(this.memberDir(db, member), 'redis.conf')
-      : join(this.dataDir(db, member), 'dbops.conf');
+      : join(this.dataDir(db, member, volume), 'dbops.conf');
   }
   /** What /proc/<pid>/cmdline of this member's process contains (pid-reuse guard). */
-  processMarker(kind: DatabaseKind, db: string, member: string): string {
-    return kind === 'Redis' ? this.configFile(kind, db, member) : this.dataDir(db, member);
+  processMarker(kind: DatabaseKind, db: string, member: string, volume?: VolumeType): string {
+    return kind === 'Redis' ? this.configFile(kind, db, member) : this.dataDir(db, member, volume);
   }
 
   /** Database names with a directory under the runtime root. */

@@ -1,4 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
 import { DbopsError, codes } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
@@ -10,19 +11,24 @@ import type {
   ObservedDatabase,
   Runtime,
   RuntimeEvent,
+  VolumeStatus,
 } from '../runtime.js';
 import type { Binaries } from './binaries.js';
 import { ensureCredentialsFile, readCredentials } from './credentials.js';
 import { ensurePlannedMembers, stopAllMembers } from './ensure-members.js';
-import { Layout } from './layout.js';
-import { ownedDir, type MemberContext } from './member-context.js';
-import { writeMemberConfig } from './member-config.js';
-import { launchMember, recoverRunning, stopMember, waitMemberReady } from './member-process.js';
+import { Layout, type VolumeType } from './layout.js';
+import { probeLoopSupport } from './loop-volume.js';
+import { ownedDir, scratchDir, type MemberContext } from './member-context.js';
+import { loadMember, startMemberNow, stopForOperation, writeDatabaseConfig } from './member-ops.js';
+import { launchMember, recoverRunning, stopMember } from './member-process.js';
+import { ensureMemberVolume, expandMemberVolume, releaseMemberVolume } from './member-volume.js';
 import { adoptAll, adoptIfRunning, observeDatabase } from './observe.js';
 import { assertReachable } from './postgres-setup.js';
 import { serviceUser } from './proc.js';
 import { ServerCatalog } from './server-catalog.js';
 import { Supervisor, type ExitInfo } from './supervisor.js';
+import { validatePostgresConfig } from './validate-postgres.js';
+import { validateRedisConfig } from './validate-redis.js';
 
 /** Options of the local runtime. */
 export interface LocalRuntimeOptions {
@@ -32,6 +38,11 @@ export interface LocalRuntimeOptions {
   binaries?: Partial<Binaries>;
   redisClusterNodeTimeoutMs?: number;
   host?: string;
+  /**
+   * Volume type of new members: `auto` (default) uses loop-mounted images where
+   * probeLoopSupport says this machine can, else directories. Existing members keep theirs.
+   */
+  volumes?: 'auto' | 'loop' | 'directory';
 }
 
 /**
@@ -53,6 +64,7 @@ class LocalRuntime implements Runtime {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly servers: ServerCatalog;
   private closed = false;
+  private volumeType: Promise<VolumeType> | undefined;
 
   constructor(
     private readonly opts: LocalRuntimeOptions,
@@ -78,6 +90,7 @@ class LocalRuntime implements Runtime {
       user,
       supervisor,
       emit,
+      newVolumeType: () => (this.volumeType ??= this.chooseVolumeType()),
     };
   }
 
@@ -122,21 +135,44 @@ class LocalRuntime implements Runtime {
 
   restartMember(database: string, member: string, signal?: AbortSignal): Promise<void> {
     return this.lock.run(database, async () => {
-      const dbf = await this.layout.readDb(database);
-      const mf = await this.layout.readMember(database, member);
-      const creds = await readCredentials(this.layout, database);
-      if (!dbf?.lastSpec || !mf || !creds) {
-        throw new DbopsError(codes.notFound, `member ${member} of ${database} does not exist`, {
-          retry: 'stalled',
-        });
-      }
+      const { dbf, mf } = await loadMember(this.ctx, database, member);
       await recoverRunning(this.ctx, dbf.kind, database, mf);
       await stopMember(this.ctx, dbf.kind, database, mf);
-      if (dbf.halted) return;
-      const server = await this.servers.serverOf(dbf.lastSpec, mf);
-      await writeMemberConfig(this.ctx, dbf.lastSpec, mf, creds.password);
-      await launchMember(this.ctx, dbf.lastSpec, mf, creds.password, server);
-      await waitMemberReady(this.ctx, dbf.kind, database, mf, creds.password, signal);
+      await startMemberNow(this.ctx, this.servers, database, member, signal);
+    });
+  }
+
+  stopMember(database: string, member: string): Promise<void> {
+    return this.lock.run(database, () => stopForOperation(this.ctx, database, member));
+  }
+
+  startMember(database: string, member: string, signal?: AbortSignal): Promise<void> {
+    return this.lock.run(database, () =>
+      startMemberNow(this.ctx, this.servers, database, member, signal),
+    );
+  }
+
+  async validateConfig(spec: DatabaseSpec): Promise<{ settings: Record<string, string> }> {
+    // Not under the database's lock: it touches no member and must not wait for an operation.
+    const first = (await this.layout.members(spec.name))[0];
+    const mf = first ? await this.layout.readMember(spec.name, first) : undefined;
+    const server = await this.servers.serverOf(spec, mf ?? {});
+    const settings =
+      spec.kind === 'Redis'
+        ? await validateRedisConfig(this.ctx, spec, server.binary)
+        : await validatePostgresConfig(this.ctx, spec, dirname(server.binary));
+    return { settings };
+  }
+
+  writeConfig(spec: DatabaseSpec): Promise<void> {
+    return this.lock.run(spec.name, () => writeDatabaseConfig(this.ctx, spec));
+  }
+
+  expandVolume(database: string, member: string, bytes: number): Promise<VolumeStatus> {
+    return this.lock.run(database, async () => {
+      const { dbf, mf } = await loadMember(this.ctx, database, member);
+      mf.capacityBytes ??= dbf.lastSpec.storageBytes;
+      return expandMemberVolume(this.ctx, database, mf, bytes);
     });
   }
 
@@ -155,6 +191,10 @@ class LocalRuntime implements Runtime {
       // Marked halted first: a crash before the delete leaves nothing to restart.
       if (dbf && !dbf.halted) await this.layout.writeDb({ ...dbf, halted: true });
       await stopAllMembers(this.ctx, database);
+      // Unmounted first: a recursive delete must never run into a mounted volume.
+      for (const m of await this.layout.members(database)) {
+        await releaseMemberVolume(this.ctx, database, m);
+      }
       await rm(this.layout.dbDir(database), { recursive: true, force: true });
     });
   }
@@ -171,6 +211,18 @@ class LocalRuntime implements Runtime {
     for (const db of await this.layout.databases()) {
       await this.lock.run(db, () => stopAllMembers(this.ctx, db));
     }
+  }
+
+  private async chooseVolumeType(): Promise<VolumeType> {
+    const wanted = this.opts.volumes ?? 'auto';
+    if (wanted !== 'auto') return wanted;
+    const support = await probeLoopSupport({ scratchDir: await scratchDir(this.ctx) });
+    if (support.supported) {
+      this.opts.log.info('new members get loop-mounted XFS volumes');
+      return 'loop';
+    }
+    this.opts.log.warn({ reason: support.reason }, 'loop volumes unavailable: using directories');
+    return 'directory';
   }
 
   private emit(event: RuntimeEvent): void {
@@ -215,10 +267,12 @@ class LocalRuntime implements Runtime {
       const mf = await this.layout.readMember(db, member);
       const creds = await readCredentials(this.layout, db);
       if (this.closed || !dbf?.lastSpec || dbf.halted || !mf?.wanted || !creds) return;
+      if (mf.stoppedForOperation) return;
       if (await recoverRunning(this.ctx, dbf.kind, db, mf)) {
         await adoptIfRunning(this.ctx, dbf, mf);
         return;
       }
+      await ensureMemberVolume(this.ctx, dbf.kind, db, mf);
       const server = await this.servers.serverOf(dbf.lastSpec, mf);
       const started = await launchMember(this.ctx, dbf.lastSpec, mf, creds.password, server);
       started.restarts += 1;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
 import { DbopsError, codes } from '../../errors.js';
@@ -8,6 +8,7 @@ import { renderPgpass, renderPostgresConf } from './postgres-config.js';
 import { basebackupMember, initdbMember, writeOwned } from './postgres-setup.js';
 import { postgresReady } from './probe.js';
 import { renderRedisConfig } from './redis-config.js';
+import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
 
 /** The member a Postgres standby is cloned from and streams from: shard 0, ordinal 0. */
@@ -20,8 +21,9 @@ export async function primaryOf(ctx: MemberContext, db: string): Promise<MemberF
 }
 
 /**
- * Creates the member's data: a volume directory for Redis; initdb for the Postgres primary;
- * pg_basebackup from the running primary for a standby. Returns early when data exists.
+ * Creates the member's volume (a loop image is made and mounted first) and its data: a data
+ * directory for Redis; initdb for the Postgres primary; pg_basebackup from the running
+ * primary for a standby. Returns early when data exists.
  */
 export async function ensureMemberData(
   ctx: MemberContext,
@@ -30,7 +32,8 @@ export async function ensureMemberData(
   password: string,
   bindir: string,
 ): Promise<void> {
-  const dataDir = ctx.layout.dataDir(spec.name, mf.name);
+  await ensureMemberVolume(ctx, spec.kind, spec.name, mf);
+  const dataDir = memberDataDir(ctx, spec.name, mf);
   if (spec.kind === 'Redis') return ensureDirectoryVolume(dataDir);
   const user = ownerOf(ctx, spec.kind);
   if (mf.ordinal === 0) {
@@ -80,14 +83,14 @@ export async function writeMemberConfig(
   mf: MemberFile,
   password: string,
 ): Promise<boolean> {
-  const path = ctx.layout.configFile(spec.kind, spec.name, mf.name);
+  const path = ctx.layout.configFile(spec.kind, spec.name, mf.name, volumeTypeOf(mf));
   const user = ownerOf(ctx, spec.kind);
   const write = (p: string, t: string) => writeOwned(p, t, user);
   if (spec.kind === 'Redis') {
     const text = renderRedisConfig({
       host: ctx.host,
       port: mf.port,
-      dataDir: ctx.layout.dataDir(spec.name, mf.name),
+      dataDir: memberDataDir(ctx, spec.name, mf),
       password,
       ...(isCluster(spec)
         ? { cluster: { nodeTimeoutMs: ctx.nodeTimeoutMs, busPort: mf.busPort ?? mf.port + 10_000 } }
@@ -96,6 +99,14 @@ export async function writeMemberConfig(
     });
     return writeIfChanged(path, text, write);
   }
+  // dbops.conf lives in the data dir: writing it into a missing one (an unmounted volume)
+  // would make an empty data dir that initdb then skips.
+  await access(join(memberDataDir(ctx, spec.name, mf), 'PG_VERSION')).catch((err: unknown) => {
+    throw new DbopsError(codes.stateCorrupt, `${mf.name} has no Postgres data directory`, {
+      cause: err,
+      hint: 'run ensureMembers (it creates the data and mounts loop volumes)',
+    });
+  });
   let standby;
   if (mf.ordinal > 0) {
     const primary = await primaryOf(ctx, spec.name);

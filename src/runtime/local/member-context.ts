@@ -1,9 +1,9 @@
-import { chown, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import type { DatabaseKind, DatabaseSpec } from '../../api/desired.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { MemberPlan, RuntimeEvent } from '../runtime.js';
-import type { Layout, MemberFile } from './layout.js';
+import type { Layout, MemberFile, VolumeType } from './layout.js';
 import { BUS_OFFSET, allocatePort } from './ports.js';
 import type { ServiceUser } from './proc.js';
 import type { Supervisor } from './supervisor.js';
@@ -19,6 +19,8 @@ export interface MemberContext {
   user: ServiceUser | undefined;
   supervisor: Supervisor;
   emit(event: RuntimeEvent): void;
+  /** The volume type for a new member (loop where supported, decided once per runtime). */
+  newVolumeType(): Promise<VolumeType>;
 }
 
 /** The account that owns a member's files and process (undefined: the current user). */
@@ -44,6 +46,14 @@ export async function takenPorts(layout: Layout): Promise<Set<number>> {
   return taken;
 }
 
+/** Creates the scratch directory (0711: Postgres' user must traverse it) and returns it. */
+export async function scratchDir(ctx: MemberContext): Promise<string> {
+  const dir = ctx.layout.scratchDir();
+  await mkdir(dir, { recursive: true, mode: 0o711 });
+  await chmod(dir, 0o711);
+  return dir;
+}
+
 /** Creates a directory with mode 0700, owned by `owner` when given. */
 export async function ownedDir(path: string, owner: ServiceUser | undefined): Promise<void> {
   await mkdir(path, { recursive: true, mode: 0o700 });
@@ -51,8 +61,10 @@ export async function ownedDir(path: string, owner: ServiceUser | undefined): Pr
 }
 
 /**
- * Creates the member's directory and member.json with a newly allocated port, persisted
- * before any process starts; an existing member.json is returned marked as wanted.
+ * Creates the member's directory and member.json with a newly allocated port, its volume type
+ * and capacity, persisted before any process starts; an existing member.json is returned
+ * marked as wanted and no longer stopped for an operation (the controller calls ensureMembers
+ * only when no operation runs, so a member a failed operation left stopped comes back).
  */
 export async function ensureMemberFile(
   ctx: MemberContext,
@@ -66,8 +78,11 @@ export async function ensureMemberFile(
   await ownedDir(ctx.layout.memberDir(db, plan.name), owner);
   const existing = await ctx.layout.readMember(db, plan.name);
   if (existing) {
-    if (!existing.wanted) {
+    // Members made before capacity accounting take the spec's size once, then keep it.
+    if (!existing.wanted || existing.stoppedForOperation || existing.capacityBytes === undefined) {
       existing.wanted = true;
+      delete existing.stoppedForOperation;
+      existing.capacityBytes ??= spec.storageBytes;
       await ctx.layout.writeMember(db, existing);
     }
     return existing;
@@ -83,6 +98,8 @@ export async function ensureMemberFile(
     ...(bus ? { busPort: port + BUS_OFFSET } : {}),
     wanted: true,
     restarts: 0,
+    volumeType: await ctx.newVolumeType(),
+    capacityBytes: spec.storageBytes,
   };
   await ctx.layout.writeMember(db, mf);
   return mf;

@@ -18,7 +18,7 @@ export function memberRunning(
   db: string,
   mf: MemberFile,
 ): Promise<boolean> {
-  return isOurProcess(mf.pid, ctx.layout.processMarker(kind, db, mf.name));
+  return isOurProcess(mf.pid, ctx.layout.processMarker(kind, db, mf.name, mf.volumeType));
 }
 
 /**
@@ -33,7 +33,7 @@ export async function recoverRunning(
   mf: MemberFile,
 ): Promise<boolean> {
   if (await memberRunning(ctx, kind, db, mf)) return true;
-  const pid = await findProcessWithArg(ctx.layout.processMarker(kind, db, mf.name));
+  const pid = await findProcessWithArg(ctx.layout.processMarker(kind, db, mf.name, mf.volumeType));
   if (pid === undefined) return false;
   mf.pid = pid;
   mf.startedAt ??= ctx.clock.now();
@@ -77,7 +77,7 @@ export async function launchMember(
   const args =
     spec.kind === 'Redis'
       ? [ctx.layout.configFile('Redis', db, mf.name)]
-      : ['-D', ctx.layout.dataDir(db, mf.name)];
+      : ['-D', ctx.layout.dataDir(db, mf.name, mf.volumeType)];
   const owner = ownerOf(ctx, spec.kind);
   const child = spawnDetached({
     binary: server.binary,
@@ -117,7 +117,10 @@ export async function stopMember(
 ): Promise<void> {
   ctx.supervisor.unwatch(db, mf.name);
   if (mf.pid !== undefined && (await memberRunning(ctx, kind, db, mf))) {
-    await stopProcess(ctx.clock, mf.pid, kind === 'Redis' ? 'SIGTERM' : 'SIGINT', STOP_TIMEOUT_MS);
+    const redis = kind === 'Redis';
+    await stopProcess(ctx.clock, mf.pid, redis ? 'SIGTERM' : 'SIGINT', STOP_TIMEOUT_MS, {
+      ...(redis ? { resendMs: 500 } : {}),
+    });
     ctx.log.info({ database: db, member: mf.name, pid: mf.pid }, 'member stopped');
   }
   if (mf.pid !== undefined) {

@@ -6,11 +6,11 @@ import type { DbFile, MemberFile } from './layout.js';
 import type { MemberContext } from './member-context.js';
 import { memberRunning } from './member-process.js';
 import { portAccepting } from './probe.js';
-import { directoryVolume } from './volume.js';
+import { memberVolumeStatus } from './member-volume.js';
 
 /**
  * Hands a live member that nobody watches (started by an earlier controller) to the
- * supervisor. Returns early for halted databases and members stopped on purpose.
+ * supervisor (not for halted databases and members stopped on purpose). True when it runs.
  */
 export async function adoptIfRunning(
   ctx: MemberContext,
@@ -18,7 +18,8 @@ export async function adoptIfRunning(
   mf: MemberFile,
 ): Promise<boolean> {
   if (mf.pid === undefined || !(await memberRunning(ctx, dbf.kind, dbf.name, mf))) return false;
-  if (!dbf.halted && mf.wanted && !ctx.supervisor.watching(dbf.name, mf.name, mf.pid)) {
+  const supervised = !dbf.halted && mf.wanted && !mf.stoppedForOperation;
+  if (supervised && !ctx.supervisor.watching(dbf.name, mf.name, mf.pid)) {
     ctx.supervisor.watch(dbf.name, mf.name, mf.pid, mf.startedAt ?? ctx.clock.now());
     ctx.log.info({ database: dbf.name, member: mf.name, pid: mf.pid }, 'adopted running member');
   }
@@ -44,7 +45,6 @@ async function observeMember(
 ): Promise<ObservedMember> {
   const alive = await adoptIfRunning(ctx, dbf, mf);
   const running = alive && (await portAccepting(ctx.host, mf.port));
-  const capacity = dbf.lastSpec?.storageBytes ?? 0;
   return {
     name: mf.name,
     shard: mf.shard,
@@ -56,7 +56,7 @@ async function observeMember(
     restarts: mf.restarts,
     ...(mf.lastExit ? { lastExit: mf.lastExit } : {}),
     ...(mf.version ? { version: mf.version } : {}),
-    volume: await directoryVolume(ctx.layout.dataDir(dbf.name, mf.name), capacity),
+    volume: await memberVolumeStatus(ctx, dbf.name, mf, dbf.lastSpec?.storageBytes ?? 0),
   };
 }
 

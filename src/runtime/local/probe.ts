@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { encodeCommand } from './resp.js';
 
 // Readiness is checked over raw sockets so that the runtime does not depend on the database
 // clients (ioredis and pg live under src/db/ only).
@@ -44,13 +45,9 @@ export async function portAccepting(host: string, port: number): Promise<boolean
   return (await exchange(host, port, undefined, () => true)) !== undefined;
 }
 
-function resp(args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-}
-
 /** True when Redis answers AUTH + PING with +OK and +PONG (not -LOADING, not an auth error). */
 export async function redisReady(host: string, port: number, password: string): Promise<boolean> {
-  const request = Buffer.from(resp(['AUTH', password]) + resp(['PING']));
+  const request = Buffer.concat([encodeCommand(['AUTH', password]), encodeCommand(['PING'])]);
   const lines = (b: Buffer) =>
     b
       .toString('latin1')

@@ -98,25 +98,34 @@ export async function findProcessWithArg(marker: string): Promise<number | undef
 
 /**
  * Sends `signal`, waits up to `timeoutMs` for the process to go, then SIGKILLs it (and its
- * process group) and waits again. Returns at once when it is already gone.
+ * process group) and waits again. With `resendMs`, the signal is sent again at that interval
+ * meanwhile: Redis 7.0 drops a SIGTERM that arrives while it writes its first AOF ("Writing
+ * initial AOF, can't exit") and needs another one. Returns at once when it is already gone.
  */
 export async function stopProcess(
   clock: Clock,
   pid: number,
   signal: NodeJS.Signals,
   timeoutMs: number,
+  opts: { resendMs?: number } = {},
 ): Promise<void> {
   const gone = async () => ((await isAlive(pid)) ? undefined : true);
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return;
-  }
-  try {
-    await waitFor(clock, `process ${pid} to exit`, gone, { timeoutMs, intervalMs: 50 });
-    return;
-  } catch {
-    // fall through to SIGKILL
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    const left = deadline - clock.now();
+    if (left <= 0) break;
+    try {
+      const waitMs = Math.min(left, opts.resendMs ?? left);
+      await waitFor(clock, `process ${pid} to exit`, gone, { timeoutMs: waitMs, intervalMs: 50 });
+      return;
+    } catch {
+      // still there: signal again, or fall through to SIGKILL at the deadline
+    }
   }
   for (const target of [-pid, pid]) {
     try {

@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import type { OpsRequestStatus } from '../../api/status.js';
+import { DbopsError, codes } from '../../errors.js';
+import { loadState, toStatusDocument } from '../../reconcile/store.js';
+import { oneOf, parseCommand, stateDirOf } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { table } from '../status-table.js';
+
+export const opsHelp = `Usage: dbops ops list [--database DB] [--output table|json] [--state-dir DIR]
+
+Lists operations: OpsRequests from ops/ and those derived from spec changes, with their
+phase (Pending, Progressing, Successful, Failed, Skipped), queue position and steps.
+`;
+
+function duration(o: OpsRequestStatus): string {
+  if (!o.startedAt) return '';
+  const end = o.finishedAt ? Date.parse(o.finishedAt) : Date.now();
+  return `${((end - Date.parse(o.startedAt)) / 1000).toFixed(1)}s`;
+}
+
+/** Renders operations for a terminal, with the steps of those not yet successful. Pure. */
+export function renderOps(ops: OpsRequestStatus[]): string {
+  if (ops.length === 0) return 'no operations\n';
+  const rows = [['OPERATION', 'DATABASE', 'TYPE', 'ORIGIN', 'PHASE', 'POS', 'TIME', 'MESSAGE']];
+  for (const o of ops) {
+    rows.push([
+      o.name,
+      o.database,
+      o.type,
+      o.origin,
+      o.phase,
+      o.position ? String(o.position) : '',
+      duration(o),
+      o.message ?? '',
+    ]);
+  }
+  const out = table(rows);
+  for (const o of ops.filter((x) => x.phase === 'Progressing' || x.phase === 'Failed')) {
+    out.push('', `${o.name} steps:`);
+    for (const s of o.steps)
+      out.push(`  ${s.phase.padEnd(9)} ${s.name}${s.message ? `: ${s.message}` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `dbops ops list`. */
+export async function opsCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommand(
+    'ops',
+    argv,
+    { database: { type: 'string' }, output: { type: 'string' } },
+    1,
+  );
+  if (positionals[0] !== 'list') {
+    throw new DbopsError(codes.usage, `dbops ops: unknown subcommand '${positionals[0] ?? ''}'`, {
+      retry: 'stalled',
+      hint: 'use: dbops ops list',
+    });
+  }
+  const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
+  const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
+  const state = await loadState(stateDir);
+  if (!state) {
+    throw new DbopsError(codes.notFound, `no controller state in ${stateDir}`, {
+      retry: 'stalled',
+    });
+  }
+  const ops = toStatusDocument(state)
+    .opsRequests.filter((o) => !values.database || o.database === values.database)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  ctx.stdout.write(output === 'json' ? JSON.stringify(ops, null, 2) + '\n' : renderOps(ops));
+  return 0;
+}

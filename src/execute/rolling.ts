@@ -1,0 +1,51 @@
+/**
+ * The safe order in which a rolling operation touches members (DESIGN §5): replicas first;
+ * before a Redis Cluster master is touched its replica takes over (CLUSTER FAILOVER), so
+ * clients see no failed writes; Postgres standbys first, then the primary. Pure.
+ */
+
+/** A member as the planner sees it: its shard and its actual role. */
+export interface RollingMember {
+  name: string;
+  shard: number;
+  role: 'master' | 'replica' | 'primary' | 'standby' | string;
+}
+
+/** One step of a rolling plan. `cycle` = whatever the operation does to one member. */
+export type RollingAction =
+  { kind: 'cycle'; member: string } | { kind: 'failover'; shard: number; from: string; to: string };
+
+/** A stable step name for an action: the engine persists progress by these names. */
+export function actionName(a: RollingAction): string {
+  return a.kind === 'cycle' ? `${a.kind}:${a.member}` : `failover:shard${a.shard}:${a.to}`;
+}
+
+/**
+ * Orders the members of a database for a rolling operation. With `failover`, a Redis master
+ * that has a replica hands over to it first (the old master is then cycled as a replica).
+ */
+export function rollingPlan(
+  members: RollingMember[],
+  opts: { failover: boolean },
+): RollingAction[] {
+  const shards = [...new Set(members.map((m) => m.shard))].sort((a, b) => a - b);
+  const isLeader = (m: RollingMember) => m.role === 'master' || m.role === 'primary';
+  const out: RollingAction[] = [];
+  // Every follower first, shard by shard, so leaders keep serving while followers cycle.
+  for (const shard of shards) {
+    for (const m of members.filter((x) => x.shard === shard && !isLeader(x))) {
+      out.push({ kind: 'cycle', member: m.name });
+    }
+  }
+  for (const shard of shards) {
+    const inShard = members.filter((x) => x.shard === shard);
+    for (const leader of inShard.filter(isLeader)) {
+      const heir = inShard.find((x) => !isLeader(x));
+      if (opts.failover && leader.role === 'master' && heir) {
+        out.push({ kind: 'failover', shard, from: leader.name, to: heir.name });
+      }
+      out.push({ kind: 'cycle', member: leader.name });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,296 @@
+import * as fs from 'node:fs';
+import { rm } from 'node:fs/promises';
+import git from 'isomorphic-git';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { KeyedLock } from '../platform/lock.js';
+import { cachePath, netArgs, type RemoteRepo } from './git-cache.js';
+import { classifyRemoteError, remoteError } from './git-errors.js';
+import type { GitSource } from './git-source.js';
+import { redact } from './redact.js';
+
+/** The notes ref that holds dbops' audit trail on the remote. */
+export const notesRef = 'refs/notes/dbops';
+
+/** One note to append: the annotated commit (40 hex) and the block of text. */
+export interface NoteEntry {
+  commit: string;
+  text: string;
+}
+
+/** What formatOperationNote needs of a finished (or failed) operation. */
+export interface OperationNoteInput {
+  id: string;
+  database: string;
+  type: string;
+  phase: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: {
+    name: string;
+    phase: string;
+    startedAt: string;
+    finishedAt: string | null;
+    message: string | null;
+  }[];
+  reason: string | null;
+  message: string | null;
+  file?: string;
+}
+
+/** Renders a duration compactly (`850ms`, `3.2s`, `1m12s`, `2h0m5s`). Pure. */
+export function formatDuration(ms: number): string {
+  const whole = Math.max(0, Math.round(ms));
+  if (whole < 1000) return `${whole}ms`;
+  const tenths = Math.round(whole / 100);
+  if (tenths < 600) return `${tenths / 10}s`;
+  const secs = Math.round(whole / 1000);
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : `${m}m${s}s`;
+}
+
+function between(from: string | null, to: string | null): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+// A value never spans lines: a newline in a message must not forge a field or split the block.
+function oneLine(value: string): string {
+  const flat = value.replace(/\p{Cc}+/gu, ' ').trim();
+  return flat.length > 400 ? `${flat.slice(0, 400)}...` : flat;
+}
+
+/**
+ * Renders an operation as a note block: a summary line (`dbops: <type> <id> on <db>: <phase>
+ * in <duration>`, without ` in ...` while unfinished), `key: value` lines (null fields left
+ * out) and one line per step. Pure and deterministic.
+ */
+export function formatOperationNote(op: OperationNoteInput): string {
+  const total = between(op.startedAt, op.finishedAt);
+  const took = total === undefined ? '' : ` in ${formatDuration(total)}`;
+  const lines = [
+    `dbops: ${oneLine(op.type)} ${oneLine(op.id)} on ${oneLine(op.database)}: ${oneLine(op.phase)}${took}`,
+  ];
+  const field = (key: string, value: string | null | undefined) => {
+    if (value) lines.push(`${key}: ${oneLine(value)}`);
+  };
+  field('operation', op.id);
+  field('type', op.type);
+  field('database', op.database);
+  field('result', op.phase);
+  field('reason', op.reason);
+  field('message', op.message);
+  field('started', op.startedAt);
+  field('finished', op.finishedAt);
+  field('duration', total === undefined ? null : formatDuration(total));
+  field('file', op.file);
+  if (op.steps.length > 0) lines.push('steps:');
+  for (const step of op.steps) {
+    const ms = between(step.startedAt, step.finishedAt);
+    const dur = ms === undefined ? '' : ` in ${formatDuration(ms)}`;
+    const msg = step.message ? `: ${oneLine(step.message)}` : '';
+    lines.push(`- ${oneLine(step.name)}: ${oneLine(step.phase)}${dur}${msg}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Normalises a block the way `git notes` stores text: LF, no trailing blanks, one final LF. */
+export function noteBlock(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const body = lines
+    .map((l) => l.trimEnd())
+    .join('\n')
+    .replace(/^\n+|\n+$/g, '');
+  return body ? `${body}\n` : '';
+}
+
+/**
+ * The note after appending `text` to `existing` with a blank line between (as `git notes
+ * append` does); undefined when the same block is already there, so a retry is a no-op. Pure.
+ */
+export function mergeNote(existing: string | undefined, text: string): string | undefined {
+  const block = noteBlock(text);
+  const base = noteBlock(existing ?? '');
+  if (!base) return block;
+  if (`\n\n${base}\n`.includes(`\n\n${block}\n`)) return undefined;
+  return `${base}\n${block}`;
+}
+
+const outgoingRef = 'refs/dbops/notes-outgoing';
+const locks = new KeyedLock();
+
+// Notes live in their own small repository beside the branch clone: fetching them can then
+// never deepen, re-shallow or lock the depth-1 branch cache, and branch fetches never wait.
+async function prepare(r: RemoteRepo): Promise<string> {
+  const gitdir = cachePath(r.cacheDir, r.url, 'notes:dbops');
+  await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+  await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: r.url });
+  const fetchSpec = `+${notesRef}:${notesRef}`;
+  await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: fetchSpec });
+  return gitdir;
+}
+
+/** The remote's notes commit, fetched at depth 1; undefined while the ref does not exist. */
+async function fetchNotes(r: RemoteRepo, gitdir: string, signal?: AbortSignal) {
+  try {
+    const res = await git.fetch({
+      ...netArgs(r, signal),
+      gitdir,
+      ref: notesRef,
+      remoteRef: notesRef,
+      singleBranch: true,
+      depth: 1,
+      tags: false,
+    });
+    return res.fetchHead ?? undefined;
+  } catch (err) {
+    const e = err as { code?: unknown; data?: { what?: unknown } };
+    if (e.code === 'NotFoundError' && e.data?.what === notesRef) return undefined;
+    throw err;
+  }
+}
+
+type Path = string[];
+
+/** Finds the note of `rest` in a notes tree, flat (`<oid>`) or fanned out (`ab/cdef...`). */
+async function locate(gitdir: string, tree: string, rest: string): Promise<[Path, string] | null> {
+  for (const e of (await git.readTree({ fs, gitdir, oid: tree })).tree) {
+    if (e.type === 'blob' && e.path === rest) return [[e.path], e.oid];
+    if (e.type === 'tree' && rest.length > 2 && e.path === rest.slice(0, 2)) {
+      const inner = await locate(gitdir, e.oid, rest.slice(2));
+      if (inner) return [[e.path, ...inner[0]], inner[1]];
+    }
+  }
+  return null;
+}
+
+/** Writes `blob` at `path` under `tree` (undefined: empty), keeping every other entry. */
+async function put(gitdir: string, tree: string | undefined, path: Path, blob: string) {
+  const entries = tree ? (await git.readTree({ fs, gitdir, oid: tree })).tree : [];
+  const [name, ...below] = path as [string, ...string[]];
+  const old = entries.find((e) => e.path === name);
+  const kept = entries.filter((e) => e.path !== name);
+  if (below.length === 0) kept.push({ mode: '100644', path: name, oid: blob, type: 'blob' });
+  else {
+    const oid = await put(gitdir, old?.type === 'tree' ? old.oid : undefined, below, blob);
+    kept.push({ mode: '040000', path: name, oid, type: 'tree' });
+  }
+  return git.writeTree({ fs, gitdir, tree: kept });
+}
+
+function isConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code === 'PushRejectedError') return true;
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  return e?.code === 'GitPushError' && /failed to update|fetch first|fast-forward|lock/.test(msg);
+}
+
+type Author = { name: string; email: string; timestamp: number };
+
+/** One fetch, append, push round: 'conflict' when the notes ref moved on the remote. */
+async function attempt(
+  r: RemoteRepo,
+  gitdir: string,
+  entry: NoteEntry,
+  author: Author,
+  signal?: AbortSignal,
+) {
+  const parent = await fetchNotes(r, gitdir, signal);
+  const tree = parent ? (await git.readCommit({ fs, gitdir, oid: parent })).commit.tree : undefined;
+  const found = tree ? await locate(gitdir, tree, entry.commit) : null;
+  const existing = found
+    ? Buffer.from((await git.readBlob({ fs, gitdir, oid: found[1] })).blob).toString('utf8')
+    : undefined;
+  const merged = mergeNote(existing, entry.text);
+  if (merged === undefined) return 'present' as const;
+  const blob = await git.writeBlob({ fs, gitdir, blob: Buffer.from(merged, 'utf8') });
+  const who = { ...author, timestamp: Math.floor(author.timestamp / 1000), timezoneOffset: 0 };
+  const oid = await git.commit({
+    fs,
+    gitdir,
+    message: `dbops: note on ${entry.commit}\n`,
+    author: who,
+    committer: who,
+    tree: await put(gitdir, tree, found?.[0] ?? [entry.commit], blob),
+    parent: parent ? [parent] : [],
+    noUpdateBranch: true,
+  });
+  await git.writeRef({ fs, gitdir, ref: outgoingRef, value: oid, force: true });
+  try {
+    await git.push({
+      ...netArgs(r, signal),
+      gitdir,
+      ref: outgoingRef,
+      remoteRef: notesRef,
+      signal,
+    });
+  } catch (err) {
+    if (isConflict(err)) return 'conflict' as const;
+    throw err;
+  }
+  await git.writeRef({ fs, gitdir, ref: notesRef, value: oid, force: true });
+  return 'pushed' as const;
+}
+
+/**
+ * Appends `entry.text` as a block to the note of `entry.commit` in refs/notes/dbops on the
+ * source's remote (creating the ref), pushing only that ref. Returns early with ok when the
+ * same block is already there. A push that loses a race fetches, re-applies and retries with
+ * jittered backoff, up to `maxAttempts` (5). Never throws: failures come back as a reason
+ * without secrets. The annotated commit need not be in any local clone.
+ */
+export async function appendNote(
+  source: GitSource,
+  entry: NoteEntry,
+  opts: { author: Author; signal?: AbortSignal; maxAttempts?: number; clock?: Clock },
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const commit = entry.commit.toLowerCase();
+  if (!/^[0-9a-f]{40}$/.test(commit))
+    return { ok: false, reason: 'the commit must be 40 hex digits' };
+  if (!noteBlock(entry.text)) return { ok: false, reason: 'the note text is empty' };
+  const r = source.remote;
+  const clock = opts.clock ?? systemClock;
+  const max = Math.max(1, opts.maxAttempts ?? 5);
+  const gitdir = cachePath(r.cacheDir, r.url, 'notes:dbops');
+  return locks.run(gitdir, async () => {
+    let repaired = false;
+    for (let n = 1; ; n++) {
+      try {
+        await prepare(r);
+        const outcome = await attempt(
+          r,
+          gitdir,
+          { commit, text: entry.text },
+          opts.author,
+          opts.signal,
+        );
+        if (outcome !== 'conflict') {
+          r.log.info({ commit, outcome, attempts: n }, 'git note recorded');
+          return { ok: true };
+        }
+        if (n >= max) {
+          return {
+            ok: false,
+            reason: `${notesRef} kept moving on ${r.url}; gave up after ${n} attempts`,
+          };
+        }
+        const base = Math.min(2000, 100 * 2 ** (n - 1));
+        r.log.info({ commit, attempt: n }, 'notes push rejected: the ref moved; re-applying');
+        await clock.sleep(Math.round(base * (0.5 + Math.random())), opts.signal);
+      } catch (err) {
+        if (opts.signal?.aborted) return { ok: false, reason: 'aborted' };
+        // The notes cache holds nothing the remote lacks: a torn one is dropped and refetched.
+        if (classifyRemoteError(err).kind === 'other' && !repaired) {
+          repaired = true;
+          r.log.warn({ cache: gitdir }, 'notes cache unusable; recreating it');
+          await rm(gitdir, { recursive: true, force: true });
+          continue;
+        }
+        const e = remoteError(err, { url: r.url, branch: notesRef, secrets: r.secrets });
+        return { ok: false, reason: redact(e.message, r.secrets) };
+      }
+    }
+  });
+}
