@@ -15,10 +15,7 @@ import { withRedis } from './connection.js';
 import { formatRanges, toRanges, type SlotRange } from './slots.js';
 
 /** Where one member listens. */
-export interface Address {
-  host: string;
-  port: number;
-}
+export type Address = { host: string; port: number };
 
 /** Replication as one server reports it in `INFO replication`. */
 export interface ReplicationState {
@@ -121,8 +118,8 @@ export async function waitReplicaInSync(input: ReplicaSyncInput): Promise<{ lagB
   let previous = Infinity;
   let seen = 'nothing yet';
   const check = async () => {
-    const master = replicationState(await info(input.master, input.password));
-    const replica = replicationState(await info(input.replica, input.password));
+    const master = await replication(input.master, input.password);
+    const replica = await replication(input.replica, input.password);
     const lag = replicaLag(master, replica, previous);
     previous = master.offset;
     seen = 'reason' in lag ? lag.reason : `${lag.lagBytes} bytes behind`;
@@ -237,8 +234,9 @@ function view(a: Address, password: string): Promise<MemberView> {
   return observeMember({ name: addr(a), shard: 0, ordinal: 0, ...a }, password);
 }
 
-async function info(a: Address, password: string): Promise<Record<string, string>> {
-  return parseInfo(await withRedis({ ...a, password }, (r) => r.info('replication')));
+async function replication(a: Address, password: string): Promise<ReplicationState> {
+  const text = await withRedis({ ...a, password }, (r) => r.info('replication'));
+  return replicationState(parseInfo(text));
 }
 
 // Views may split one range in two (`0-5460 5461`): compare merged ranges.
