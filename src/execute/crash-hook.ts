@@ -1,5 +1,6 @@
 /**
  * Crash injection for integration tests: with `DBOPS_CRASH_AT=<opType>:<step>:<before|after>`
+ * (the step may itself contain colons, e.g. `Restart:cycle:cache-shard0-1:before`)
  * the process kills itself with SIGKILL at that point of an operation, right after the
  * engine persisted the record, so tests can prove every step resumes after kill -9.
  */
@@ -23,7 +24,7 @@ export function crashPoint(opType: string, step: string, when: CrashWhen): strin
   return `${opType}:${step}:${when}`;
 }
 
-const pattern = /^([^:\s]+):([^:\s]+):(before|after)$/;
+const pattern = /^([^:\s]+):(\S+):(before|after)$/;
 
 /** Parses `<opType>:<step>:<before|after>`; throws a usage error on anything else. */
 export function parseCrashPoint(text: string): CrashPoint {

@@ -52,3 +52,17 @@ export async function pushFiles(
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/** Reverts the newest commit with plain `git revert` and pushes; returns the new commit. */
+export async function revertHead(url: string): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'dbops-revert-'));
+  try {
+    await git(work, 'clone', '--quiet', url, 'repo');
+    const repo = join(work, 'repo');
+    await git(repo, 'revert', '--no-edit', 'HEAD');
+    await git(repo, 'push', '--quiet', 'origin', 'HEAD');
+    return await git(repo, 'rev-parse', 'HEAD');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

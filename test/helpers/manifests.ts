@@ -61,3 +61,16 @@ spec:
   deletionPolicy: Halt
 `;
 }
+
+/** An OpsRequest file (KubeDB ops.kubedb.com/v1alpha1) with the given spec body (YAML, indented 2). */
+export function opsRequest(kind: 'Redis' | 'Postgres', name: string, database: string, type: string, body: string): string {
+  return `apiVersion: ops.kubedb.com/v1alpha1
+kind: ${kind}OpsRequest
+metadata:
+  name: ${name}
+spec:
+  type: ${type}
+  databaseRef:
+    name: ${database}
+${body}`;
+}

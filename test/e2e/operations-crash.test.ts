@@ -1,0 +1,131 @@
+import type { ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBareRepo } from '../../src/http/git-seed.js';
+import { startGitServer, type GitServer } from '../../src/http/git-server.js';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { readJson } from '../../src/platform/files.js';
+import type { ControllerState } from '../../src/reconcile/store.js';
+import { spawnDbops } from '../helpers/cli-process.js';
+import { pushFiles, writeFiles } from '../helpers/git-work.js';
+import { opsRequest, redisStandalone } from '../helpers/manifests.js';
+import { killAllMatching } from '../helpers/processes.js';
+
+/**
+ * kill -9 of the controller at every step of an operation: the controller is started with
+ * DBOPS_CRASH_AT naming one step after the other (before it runs, after it succeeded), each
+ * run resumes the operation and dies at the next point, and a last run finishes it.
+ */
+describe('kill -9 of the controller at every step of VolumeExpansion and Reconfigure', () => {
+  let root: string;
+  let server: GitServer;
+  let stateDir: string;
+  let url: string;
+  let child: ChildProcess | undefined;
+
+  const state = () => readJson<ControllerState>(join(stateDir, 'status.json'));
+  const start = (crashAt?: string) =>
+    spawnDbops(['run', '--repo', url, '--state-dir', stateDir, '--interval', '1s'], crashAt ? { DBOPS_CRASH_AT: crashAt } : {});
+  const exited = (c: ChildProcess) =>
+    new Promise<NodeJS.Signals | null>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) resolve(c.signalCode);
+      else c.once('exit', (_code, signal) => resolve(signal));
+    });
+
+  async function crashThrough(type: string, name: string, steps: string[]): Promise<void> {
+    for (const step of steps) {
+      for (const when of ['before', 'after']) {
+        const point = `${type}:${step}:${when}`;
+        child = start(point);
+        const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000));
+        const how = await Promise.race([exited(child), deadline]);
+        if (how !== 'SIGKILL') {
+          child.kill('SIGKILL');
+          throw new Error(`the controller did not die at ${point} (${String(how)})`);
+        }
+        const op = (await state())?.operations[name];
+        const last = op?.steps.filter((s) => s.name === step).at(-1);
+        expect(last?.phase, point).toBe(when === 'before' ? 'Running' : 'Succeeded');
+      }
+    }
+    child = start();
+    const done = await waitFor(
+      systemClock,
+      `${name} to finish after the crashes`,
+      async () => {
+        const o = (await state())?.operations[name];
+        return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    expect(done.phase, done.message ?? '').toBe('Successful');
+    // Every step succeeded exactly once; interrupted attempts are marked as such.
+    for (const step of steps) {
+      expect(done.steps.filter((s) => s.name === step && s.phase === 'Succeeded'), step).toHaveLength(1);
+    }
+    child.kill('SIGTERM');
+    await exited(child);
+    child = undefined;
+  }
+
+  async function client() {
+    const s = await state();
+    const creds = await readJson<{ password: string }>(join(stateDir, 'runtime', 'session', 'credentials.json'));
+    const [host, port] = s!.databases.session!.members[0]!.endpoint.split(':');
+    const r = new Redis({ host, port: Number(port), password: creds!.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    await r.connect();
+    return r;
+  }
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'dbops-opcrash-'));
+    await chmod(root, 0o755);
+    await writeFiles(join(root, 'seed'), { 'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }) });
+    await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
+    server = await startGitServer({ root: join(root, 'git'), port: 0 });
+    url = server.url('desired');
+    stateDir = join(root, 'state');
+    child = start();
+    await waitFor(systemClock, 'session ready', async () => ((await state())?.databases.session?.phase === 'Ready' ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    child.kill('SIGTERM');
+    await exited(child);
+    const r = await client();
+    for (let i = 0; i < 200; i++) await r.set(`key${i}`, String(i));
+    r.disconnect();
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await killAllMatching(stateDir);
+    await server?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('VolumeExpansion completes after a crash at each step, and the data is intact', async () => {
+    await pushFiles(url, { 'ops/20261121-100000-session-grow.yaml': opsRequest('Redis', 'session-grow', 'session', 'VolumeExpansion', '  volumeExpansion:\n    mode: Online\n    redis: 1Gi\n') }, 'grow');
+    await crashThrough('VolumeExpansion', 'session-grow', ['expand:session-0']);
+    const s = await state();
+    expect(s!.databases.session!.members[0]!.volume.capacityBytes).toBeGreaterThanOrEqual(512 * 1024 * 1024);
+  });
+
+  it('Reconfigure with a restart completes after a crash at each step, and the data is intact', async () => {
+    await pushFiles(
+      url,
+      { 'ops/20261121-110000-session-dbs.yaml': opsRequest('Redis', 'session-dbs', 'session', 'Reconfigure', '  configuration:\n    applyConfig:\n      redis.conf: |\n        databases 32\n') },
+      'databases 32',
+    );
+    await crashThrough('Reconfigure', 'session-dbs', ['validate', 'write-config', 'apply-live', 'cycle:session-0', 'in-sync:session-0', 'verify']);
+    const r = await client();
+    try {
+      expect(await r.config('GET', 'databases')).toEqual(['databases', '32']);
+      for (let i = 0; i < 200; i++) expect(await r.get(`key${i}`)).toBe(String(i));
+    } finally {
+      r.disconnect();
+    }
+  });
+});

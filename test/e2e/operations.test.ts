@@ -1,0 +1,155 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusDocument } from '../../src/api/status.js';
+import { pushFiles, revertHead } from '../helpers/git-work.js';
+import { startPostgresLoad } from '../helpers/load-writer.js';
+import { opsRequest, postgres, redisStandalone } from '../helpers/manifests.js';
+import { db, startEnv, type TestEnv } from '../helpers/env.js';
+
+const Mi = 1024 * 1024;
+
+function op(s: StatusDocument, name: string) {
+  const o = s.opsRequests.find((x) => x.name === name);
+  if (!o) throw new Error(`no operation ${name}: ${s.opsRequests.map((x) => x.name).join(', ')}`);
+  return o;
+}
+const ended = (s: StatusDocument, name: string) =>
+  ['Successful', 'Failed', 'Skipped'].includes(s.opsRequests.find((x) => x.name === name)?.phase ?? '');
+
+async function redisOf(env: TestEnv, name: string) {
+  const creds = await env.app.runtime.credentials(name);
+  const m = (await env.app.runtime.observe(name))?.members[0];
+  const client = new Redis({ host: m!.endpoint.host, port: m!.endpoint.port, password: creds!.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  return { client, pid: m!.pid };
+}
+
+describe('day-2 operations from pushed commits (standalone Redis, Postgres)', () => {
+  let env: TestEnv;
+
+  beforeAll(async () => {
+    env = await startEnv({
+      'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }),
+      'databases/orders.yaml': postgres('orders', { replicas: 2 }),
+    });
+    await env.until('ready', (s) => ['session', 'orders'].every((n) => s.databases.find((d) => d.name === n)?.phase === 'Ready'));
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('Reconfigure applies a runtime setting live, without a restart', async () => {
+    const before = await redisOf(env, 'session');
+    before.client.disconnect();
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-100000-session-reconfigure.yaml': opsRequest('Redis', 'session-lru', 'session', 'Reconfigure', `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy allkeys-lru\n`),
+      },
+      'reconfigure session',
+    );
+    const s = await env.until('reconfigure ended', (x) => ended(x, 'session-lru'));
+    expect(op(s, 'session-lru')).toMatchObject({ phase: 'Successful', origin: 'OpsRequest' });
+    const after = await redisOf(env, 'session');
+    try {
+      expect(await after.client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'allkeys-lru']);
+      expect(await after.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * Mi)]);
+      expect(after.pid).toBe(before.pid);
+    } finally {
+      after.client.disconnect();
+    }
+  });
+
+  it('git revert of the Reconfigure brings the previous configuration back', async () => {
+    await revertHead(env.url);
+    const s = await env.until('revert reconfigured', (x) =>
+      x.opsRequests.some((o) => o.database === 'session' && o.origin === 'SpecChange' && o.type === 'Reconfigure' && o.phase === 'Successful'),
+    );
+    expect(db(s, 'session').phase).toBe('Ready');
+    const r = await redisOf(env, 'session');
+    try {
+      expect(await r.client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+    } finally {
+      r.client.disconnect();
+    }
+  });
+
+  it('a value the server rejects fails the operation and leaves the previous config running', async () => {
+    const before = await redisOf(env, 'session');
+    before.client.disconnect();
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-110000-session-bad.yaml': opsRequest('Redis', 'session-bad', 'session', 'Reconfigure', `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory lots\n`),
+      },
+      'bad value',
+    );
+    const s = await env.until('bad reconfigure ended', (x) => ended(x, 'session-bad'));
+    expect(op(s, 'session-bad')).toMatchObject({ phase: 'Failed' });
+    expect(op(s, 'session-bad').message).toMatch(/maxmemory/);
+    const r = await redisOf(env, 'session');
+    try {
+      expect(await r.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * Mi)]);
+      expect(r.pid).toBe(before.pid);
+    } finally {
+      r.client.disconnect();
+    }
+  });
+
+  it('VolumeExpansion grows every Postgres volume online; a smaller size fails; a revert keeps the size', async () => {
+    const before = await env.converge();
+    const cap0 = Math.min(...db(before, 'orders').members.map((m) => m.volume.capacityBytes));
+    const creds = await env.app.runtime.credentials('orders');
+    const primary = db(before, 'orders').members.find((m) => m.role === 'primary')!;
+    const [host, port] = primary.endpoint.split(':');
+    const load = await startPostgresLoad({ host: host!, port: Number(port), user: creds!.username, password: creds!.password });
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-120000-orders-volumeexpansion.yaml': opsRequest('Postgres', 'orders-grow', 'orders', 'VolumeExpansion', `  volumeExpansion:\n    mode: Online\n    postgres: 2Gi\n`),
+      },
+      'grow orders',
+    );
+    let s = await env.until('expansion ended', (x) => ended(x, 'orders-grow'));
+    await load.stop();
+    const report = await load.verify();
+    expect(op(s, 'orders-grow').phase).toBe('Successful');
+    expect(report).toMatchObject({ failed: 0, lost: 0 });
+    expect(report.attempted / report.durationMs).toBeGreaterThanOrEqual(1);
+    for (const m of db(s, 'orders').members) expect(m.volume.capacityBytes).toBeGreaterThan(cap0);
+
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-130000-orders-shrink.yaml': opsRequest('Postgres', 'orders-shrink', 'orders', 'VolumeExpansion', `  volumeExpansion:\n    mode: Online\n    postgres: 1Gi\n`),
+      },
+      'shrink orders',
+    );
+    s = await env.until('shrink ended', (x) => ended(x, 'orders-shrink'));
+    expect(op(s, 'orders-shrink')).toMatchObject({ phase: 'Failed', reason: 'CannotShrink' });
+
+    await pushFiles(env.url, { 'ops/20261121-130000-orders-shrink.yaml': null, 'ops/20261121-120000-orders-volumeexpansion.yaml': null }, 'revert the expansion');
+    s = await env.until('volume stays condition', (x) => db(x, 'orders').conditions.some((c) => c.type === 'VolumeSize'));
+    expect(db(s, 'orders').conditions.find((c) => c.type === 'VolumeSize')?.message).toMatch(/volume stays at 2Gi: volumes cannot shrink/);
+    for (const m of db(s, 'orders').members) expect(m.volume.capacityBytes).toBeGreaterThan(cap0);
+  });
+
+  it('a Postgres configuration change in the spec is reconfigured live and shows its provenance', async () => {
+    await pushFiles(env.url, { 'databases/orders.yaml': postgres('orders', { replicas: 2 }).replace('  deletionPolicy: Halt\n', '  configuration:\n    inline:\n      user.conf: |\n        work_mem = 8MB\n  deletionPolicy: Halt\n') }, 'work_mem');
+    const s = await env.until('derived reconfigure', (x) =>
+      x.opsRequests.some((o) => o.database === 'orders' && o.origin === 'SpecChange' && o.type === 'Reconfigure' && o.phase === 'Successful'),
+    );
+    expect(db(s, 'orders').effective['spec.config.work_mem']).toMatchObject({ value: '8MB', file: 'databases/orders.yaml' });
+    const creds = await env.app.runtime.credentials('orders');
+    const m = db(s, 'orders').members.find((x) => x.role === 'primary')!;
+    const [host, port] = m.endpoint.split(':');
+    const c = new pg.Client({ host, port: Number(port), user: creds!.username, password: creds!.password, database: 'postgres' });
+    await c.connect();
+    try {
+      expect((await c.query<{ work_mem: string }>('SHOW work_mem')).rows[0]?.work_mem).toBe('8MB');
+    } finally {
+      await c.end();
+    }
+  });
+});
