@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { KeyedLock } from '../platform/lock.js';
 import { cachePath, netArgs, type RemoteRepo } from './git-cache.js';
 import { classifyRemoteError, remoteError } from './git-errors.js';
 import type { GitSource } from './git-source.js';
-import { redact } from './redact.js';
 
 /** The notes ref that holds dbops' audit trail on the remote. */
 export const notesRef = 'refs/notes/dbops';
@@ -120,17 +120,23 @@ export function mergeNote(existing: string | undefined, text: string): string | 
 
 const outgoingRef = 'refs/dbops/notes-outgoing';
 const locks = new KeyedLock();
+/** Past this many shallow lines or packs the disposable notes cache is rebuilt at depth 1. */
+const cacheLimit = 500;
 
 // Notes live in their own small repository beside the branch clone: fetching them can then
 // never deepen, re-shallow or lock the depth-1 branch cache, and branch fetches never wait.
-async function prepare(r: RemoteRepo): Promise<string> {
-  const gitdir = cachePath(r.cacheDir, r.url, 'notes:dbops');
+async function prepare(r: RemoteRepo, gitdir: string): Promise<void> {
+  const shallow = await readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
+  const packs = await readdir(join(gitdir, 'objects', 'pack')).catch(() => []);
+  // isomorphic-git marks every fetched tip shallow and keeps every pack: both only grow.
+  if (shallow.split('\n').length > cacheLimit || packs.length > cacheLimit) await forget(gitdir);
   await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
   await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: r.url });
   const fetchSpec = `+${notesRef}:${notesRef}`;
   await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: fetchSpec });
-  return gitdir;
 }
+
+const forget = (gitdir: string) => rm(gitdir, { recursive: true, force: true });
 
 /** The remote's notes commit, fetched at depth 1; undefined while the ref does not exist. */
 async function fetchNotes(r: RemoteRepo, gitdir: string, signal?: AbortSignal) {
@@ -152,22 +158,24 @@ async function fetchNotes(r: RemoteRepo, gitdir: string, signal?: AbortSignal) {
   }
 }
 
-type Path = string[];
-
 /** Finds the note of `rest` in a notes tree, flat (`<oid>`) or fanned out (`ab/cdef...`). */
-async function locate(gitdir: string, tree: string, rest: string): Promise<[Path, string] | null> {
+async function locate(
+  gitdir: string,
+  tree: string,
+  rest: string,
+): Promise<{ path: string[]; blob: string } | null> {
   for (const e of (await git.readTree({ fs, gitdir, oid: tree })).tree) {
-    if (e.type === 'blob' && e.path === rest) return [[e.path], e.oid];
+    if (e.type === 'blob' && e.path === rest) return { path: [e.path], blob: e.oid };
     if (e.type === 'tree' && rest.length > 2 && e.path === rest.slice(0, 2)) {
       const inner = await locate(gitdir, e.oid, rest.slice(2));
-      if (inner) return [[e.path, ...inner[0]], inner[1]];
+      if (inner) return { path: [e.path, ...inner.path], blob: inner.blob };
     }
   }
   return null;
 }
 
 /** Writes `blob` at `path` under `tree` (undefined: empty), keeping every other entry. */
-async function put(gitdir: string, tree: string | undefined, path: Path, blob: string) {
+async function put(gitdir: string, tree: string | undefined, path: string[], blob: string) {
   const entries = tree ? (await git.readTree({ fs, gitdir, oid: tree })).tree : [];
   const [name, ...below] = path as [string, ...string[]];
   const old = entries.find((e) => e.path === name);
@@ -188,32 +196,25 @@ function isConflict(err: unknown): boolean {
 }
 
 type Author = { name: string; email: string; timestamp: number };
+type Round = NoteEntry & { r: RemoteRepo; gitdir: string; author: Author; signal?: AbortSignal };
 
 /** One fetch, append, push round: 'conflict' when the notes ref moved on the remote. */
-async function attempt(
-  r: RemoteRepo,
-  gitdir: string,
-  entry: NoteEntry,
-  author: Author,
-  signal?: AbortSignal,
-) {
+async function attempt({ r, gitdir, commit, text, author, signal }: Round) {
   const parent = await fetchNotes(r, gitdir, signal);
   const tree = parent ? (await git.readCommit({ fs, gitdir, oid: parent })).commit.tree : undefined;
-  const found = tree ? await locate(gitdir, tree, entry.commit) : null;
-  const existing = found
-    ? Buffer.from((await git.readBlob({ fs, gitdir, oid: found[1] })).blob).toString('utf8')
-    : undefined;
-  const merged = mergeNote(existing, entry.text);
+  const found = tree ? await locate(gitdir, tree, commit) : null;
+  const old = found ? (await git.readBlob({ fs, gitdir, oid: found.blob })).blob : undefined;
+  const merged = mergeNote(old && Buffer.from(old).toString('utf8'), text);
   if (merged === undefined) return 'present' as const;
   const blob = await git.writeBlob({ fs, gitdir, blob: Buffer.from(merged, 'utf8') });
   const who = { ...author, timestamp: Math.floor(author.timestamp / 1000), timezoneOffset: 0 };
   const oid = await git.commit({
     fs,
     gitdir,
-    message: `dbops: note on ${entry.commit}\n`,
+    message: `dbops: note on ${commit}\n`,
     author: who,
     committer: who,
-    tree: await put(gitdir, tree, found?.[0] ?? [entry.commit], blob),
+    tree: await put(gitdir, tree, found?.path ?? [commit], blob),
     parent: parent ? [parent] : [],
     noUpdateBranch: true,
   });
@@ -247,49 +248,45 @@ export async function appendNote(
   opts: { author: Author; signal?: AbortSignal; maxAttempts?: number; clock?: Clock },
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   const commit = entry.commit.toLowerCase();
-  if (!/^[0-9a-f]{40}$/.test(commit))
-    return { ok: false, reason: 'the commit must be 40 hex digits' };
+  if (!/^[0-9a-f]{40}$/.test(commit)) return { ok: false, reason: 'commit must be 40 hex digits' };
   if (!noteBlock(entry.text)) return { ok: false, reason: 'the note text is empty' };
   const r = source.remote;
-  const clock = opts.clock ?? systemClock;
-  const max = Math.max(1, opts.maxAttempts ?? 5);
   const gitdir = cachePath(r.cacheDir, r.url, 'notes:dbops');
+  const round: Round = {
+    r,
+    gitdir,
+    commit,
+    text: entry.text,
+    author: opts.author,
+    signal: opts.signal,
+  };
+  const max = Math.max(1, opts.maxAttempts ?? 5);
   return locks.run(gitdir, async () => {
     let repaired = false;
     for (let n = 1; ; n++) {
       try {
-        await prepare(r);
-        const outcome = await attempt(
-          r,
-          gitdir,
-          { commit, text: entry.text },
-          opts.author,
-          opts.signal,
-        );
+        await prepare(r, gitdir);
+        const outcome = await attempt(round);
         if (outcome !== 'conflict') {
           r.log.info({ commit, outcome, attempts: n }, 'git note recorded');
           return { ok: true };
         }
-        if (n >= max) {
-          return {
-            ok: false,
-            reason: `${notesRef} kept moving on ${r.url}; gave up after ${n} attempts`,
-          };
-        }
-        const base = Math.min(2000, 100 * 2 ** (n - 1));
+        if (n >= max)
+          return { ok: false, reason: `${notesRef} kept moving; gave up after ${n} tries` };
         r.log.info({ commit, attempt: n }, 'notes push rejected: the ref moved; re-applying');
-        await clock.sleep(Math.round(base * (0.5 + Math.random())), opts.signal);
+        const backoff = Math.min(2000, 100 * 2 ** (n - 1)) * (0.5 + Math.random());
+        await (opts.clock ?? systemClock).sleep(Math.round(backoff), opts.signal);
       } catch (err) {
         if (opts.signal?.aborted) return { ok: false, reason: 'aborted' };
         // The notes cache holds nothing the remote lacks: a torn one is dropped and refetched.
         if (classifyRemoteError(err).kind === 'other' && !repaired) {
           repaired = true;
           r.log.warn({ cache: gitdir }, 'notes cache unusable; recreating it');
-          await rm(gitdir, { recursive: true, force: true });
+          await forget(gitdir);
           continue;
         }
         const e = remoteError(err, { url: r.url, branch: notesRef, secrets: r.secrets });
-        return { ok: false, reason: redact(e.message, r.secrets) };
+        return { ok: false, reason: e.message };
       }
     }
   });
