@@ -16,7 +16,9 @@ import { lockStateDir } from './reconcile/state-lock.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
 import { authFromEnv } from './source/auth.js';
-import { createSource } from './source/local-source.js';
+import { appendNote } from './source/git-notes.js';
+import { createGitSource } from './source/git-source.js';
+import { createSource, repoKind } from './source/local-source.js';
 
 /** Everything `dbops run` needs, as validated by the CLI. */
 export interface RunConfig {
@@ -78,8 +80,7 @@ export async function assemble(
   const crashHook = crashHookFromEnv(env);
   try {
     const auth = await authFromEnv(env, { credentialsFile: config.credentialsFile });
-    const source = createSource({
-      repo: config.repo,
+    const common = {
       branch: config.branch,
       path: config.path,
       cacheDir: join(stateDir, 'cache'),
@@ -87,13 +88,27 @@ export async function assemble(
       timeoutMs: config.gitTimeoutMs,
       clock,
       log: log.child({ component: 'source' }),
-    });
+    };
+    // An http(s) remote is a GitSource: it can also carry the audit notes.
+    const git =
+      repoKind(config.repo) === 'http'
+        ? createGitSource({ ...common, url: config.repo })
+        : undefined;
+    const source = git ?? createSource({ ...common, repo: config.repo });
     const runtime = await createLocalRuntime({
       stateDir,
       clock,
       log: log.child({ component: 'runtime' }),
       redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
     });
+    // Operation results go to refs/notes/dbops on the remote (http sources only).
+    const recordNote = git
+      ? async (commit: string, text: string) => {
+          const author = { name: 'dbops', email: 'dbops@localhost', timestamp: clock.now() };
+          const r = await appendNote(git, { commit, text }, { author, clock });
+          if (!r.ok) throw new Error(r.reason);
+        }
+      : undefined;
     const controller = await Controller.open({
       source,
       runtime,
@@ -103,6 +118,7 @@ export async function assemble(
       stateDir,
       intervalMs: config.intervalMs,
       ...(crashHook ? { crashHook } : {}),
+      ...(recordNote ? { recordNote } : {}),
     });
     return {
       controller,

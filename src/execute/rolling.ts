@@ -8,7 +8,8 @@
 export interface RollingMember {
   name: string;
   shard: number;
-  role: 'master' | 'replica' | 'primary' | 'standby' | string;
+  /** master, replica, primary or standby (anything else counts as a follower). */
+  role: string;
 }
 
 /** One step of a rolling plan. `cycle` = whatever the operation does to one member. */

@@ -1,5 +1,5 @@
 import { Cond, Reason } from '../api/conditions.js';
-import type { DatabaseSpec, EffectiveDatabase, OpsRequest } from '../api/desired.js';
+import type { EffectiveDatabase, OpsRequest } from '../api/desired.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
 import { isTerminal } from '../execute/engine.js';
@@ -15,6 +15,7 @@ import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
 import { clearCondition, setCondition } from './conditions.js';
 import { deriveOperations, type StoredOp } from './derive.js';
+import { formatOperationNote } from '../source/git-notes.js';
 import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
 import { runStoredOperation } from './run-operation.js';
 import {
@@ -36,6 +37,8 @@ export interface ControllerDeps {
   stateDir: string;
   /** Test hook: kill the process at a named point of an operation (DBOPS_CRASH_AT). */
   crashHook?: CrashHook;
+  /** Attaches an operation's result to the commit that brought it (git notes); throws on failure. */
+  recordNote?: (commit: string, text: string) => Promise<void>;
   /** How often the source is fetched and every database re-reconciled (repair loop). */
   intervalMs: number;
   /** Deadline for waits inside a reconcile step. */
@@ -440,8 +443,31 @@ export class Controller {
       log.debug({ database: rec.name, operation: done.id, phase: done.phase }, 'operation ended');
     }
     await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
+    await this.recordNotes(rec.name);
     const waiting = this.opsOf(rec.name).some((o) => o.phase === 'Pending');
     if (waiting && rec.phase === 'Ready') this.dispatch(action);
+  }
+
+  /** Audit: one git note per finished operation, retried on later rounds until pushed. */
+  private async recordNotes(database: string): Promise<void> {
+    const record = this.deps.recordNote;
+    if (!record) return;
+    for (const op of this.opsOf(database)) {
+      if (op.noted || !isTerminal(op.phase) || !op.revision || !/^[0-9a-f]{40}$/.test(op.revision))
+        continue;
+      if (op.phase === 'Skipped' && op.reason === 'AppliedAtCreation') continue;
+      try {
+        await record(op.revision, formatOperationNote({ ...op, file: op.file ?? undefined }));
+        op.noted = true;
+        await this.save();
+      } catch (err) {
+        this.deps.log.warn(
+          { operation: op.id, err: formatError(err) },
+          'could not record the git note; retrying later',
+        );
+        return;
+      }
+    }
   }
 
   private noteCondition(rec: DatabaseRecord, type: string, message: string | null): void {

@@ -18,10 +18,10 @@ const redis = (over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
     halted: false,
     deletionPolicy: 'Delete',
     ...over,
-  }) as DatabaseSpec;
+  });
 
 function op(request: Partial<OpsRequest>, over: Partial<StoredOp> = {}): StoredOp {
-  const req = {
+  const req: OpsRequest = {
     kind: 'RedisOpsRequest',
     name: 'o',
     database: 'c',
@@ -30,7 +30,7 @@ function op(request: Partial<OpsRequest>, over: Partial<StoredOp> = {}): StoredO
     digest: 'd',
     apply: 'IfReady',
     ...request,
-  } as OpsRequest;
+  };
   return {
     ...newOperation({ id: req.name, database: 'c', type: req.type }, 0),
     source: 'OpsRequest',

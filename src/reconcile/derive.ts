@@ -151,7 +151,7 @@ export function deriveOperations(input: {
     authSecretName: target.authSecretName,
     configSecretName: target.configSecretName,
     storageClassName: target.storageClassName,
-  } as DatabaseSpec;
+  };
 
   const wanted: { type: string; target: DatabaseSpec }[] = [];
   if (target.storageBytes > applied.storageBytes) wanted.push({ type: 'VolumeExpansion', target });
