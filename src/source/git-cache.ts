@@ -122,6 +122,10 @@ async function fetchInto(r: RemoteRepo, branch: string, dir: string, signal?: Ab
   if (!res.fetchHead) throw new git.Errors.NotFoundError(ref);
   // Reading the commit proves the objects arrived intact, not just the ref.
   await git.readCommit({ fs, gitdir: dir, oid: res.fetchHead });
+  // isomorphic-git appends every fetched head to `shallow` (it checks for the parents before
+  // the pack is written), so the list - sent to the server on every fetch - would grow by one
+  // line per commit. Only the head matters for a depth-1 cache.
+  await writeFile(join(dir, 'shallow'), `${res.fetchHead}\n`);
   return res.fetchHead;
 }
 

@@ -74,6 +74,21 @@ describe('git source over smart HTTP', () => {
     expect(paths).not.toContain('databases/pg.yml');
   });
 
+  it('keeps the cache shallow at one commit however many fetches follow', async () => {
+    const src = make({ branch: 'main' });
+    await src.fetch();
+    let head = '';
+    for (let i = 0; i < 3; i++) {
+      head = await pushWithGit(fx, { files: { [`databases/n${i}.yaml`]: 'kind: Redis\n' } });
+      expect((await src.fetch()).revision).toBe(head);
+    }
+    const shallowFiles = await findShallowFiles(cacheRoot);
+    expect(shallowFiles.length).toBeGreaterThan(0);
+    for (const f of shallowFiles)
+      expect((await readFile(f, 'utf8')).trim().split('\n')).toEqual([head]);
+    await src.close();
+  });
+
   it('selects a branch and a sub-path', async () => {
     const head = await pushWithGit(fx, {
       branch: 'staging',
@@ -165,3 +180,11 @@ describe('git source over smart HTTP', () => {
     expect((await readFile(join(dir, 'shallow'), 'utf8')).trim()).toBe(snap.revision);
   });
 });
+
+async function findShallowFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name === 'shallow') out.push(join(e.parentPath, e.name));
+  }
+  return out;
+}
