@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { processesMentioning, redisClient, waitRunning } from './helpers.js';
+import { processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { redisSpec } from './specs.js';
 
 describe('local runtime after the controller is killed with kill -9', () => {
@@ -23,6 +23,7 @@ describe('local runtime after the controller is killed with kill -9', () => {
     if (stateDir) {
       // Safety net: nothing this suite started may outlive it, even after a failed test.
       for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+      await releaseLoops(stateDir);
       await rm(stateDir, { recursive: true, force: true });
     }
   });

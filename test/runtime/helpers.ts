@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import type { ObservedDatabase, Runtime } from '../../src/runtime/runtime.js';
+
+const exec = promisify(execFile);
 
 /** Connects to a Redis member with the database's password (the test's own client). */
 export async function redisClient(port: number, password: string): Promise<Redis> {
@@ -60,15 +64,59 @@ export function waitRunning(
 
 /** Pids of live processes whose command line mentions `needle` (duplicate detection). */
 export async function processesMentioning(needle: string): Promise<number[]> {
+  return processesMentioningAll([needle]);
+}
+
+/** Pids of live processes whose command line (NUL-separated) contains every needle. */
+export async function processesMentioningAll(needles: string[]): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes(needle)) pids.push(Number(entry));
+      if (needles.every((n) => cmd.includes(n))) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
   return pids;
+}
+
+const sbinEnv = { PATH: '/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin', LANG: 'C' };
+
+/** Mount points under `dir`, deepest first (from /proc/self/mountinfo). */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((mp) => mp.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Loop devices whose backing file lies under `dir` (`losetup -a`). */
+export async function loopDevicesUnder(dir: string): Promise<string[]> {
+  const { stdout } = await exec('losetup', ['-n', '-O', 'NAME,BACK-FILE'], { env: sbinEnv }).catch(
+    () => ({ stdout: '' }),
+  );
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, back]) => back?.startsWith(`${dir}/`))
+    .map(([dev]) => dev ?? '');
+}
+
+/**
+ * Safety net for tests: unmounts every mount under `dir` (lazily when busy) and detaches
+ * every loop device backed by a file under it, so that `rm -r dir` is safe. Never throws.
+ */
+export async function releaseLoops(dir: string): Promise<void> {
+  for (const mp of await mountsUnder(dir)) {
+    await exec('umount', [mp], { env: sbinEnv }).catch(() =>
+      exec('umount', ['-l', mp], { env: sbinEnv }).catch(() => undefined),
+    );
+  }
+  for (const dev of await loopDevicesUnder(dir)) {
+    await exec('losetup', ['-d', dev], { env: sbinEnv }).catch(() => undefined);
+  }
 }

@@ -13,19 +13,30 @@ import type { MemberFile } from '../../src/runtime/local/layout.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import type { Runtime, RuntimeEvent } from '../../src/runtime/runtime.js';
 import { runRuntimeContract } from './contract.js';
-import { pgQuery, processesMentioning, redisClient, waitRunning } from './helpers.js';
+import { runDay2Contract } from './contract-day2.js';
+import { pgQuery, processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { postgresSpec, redisSpec } from './specs.js';
 
-const make = (stateDir: string, extra: Parameters<typeof createLocalRuntime>[0]['binaries'] = {}) =>
+type LocalOptions = Parameters<typeof createLocalRuntime>[0];
+const make = (
+  stateDir: string,
+  extra: LocalOptions['binaries'] = {},
+  volumes: LocalOptions['volumes'] = 'auto',
+) =>
   createLocalRuntime({
     stateDir,
     clock: systemClock,
     log: silentLogger(),
     redisClusterNodeTimeoutMs: 500,
     binaries: extra,
+    volumes,
   });
 
+// `auto` runs loop volumes where this machine supports them (test/runtime-loop covers them in
+// depth); the day-2 contract also runs on directory volumes, the other implementation.
 runRuntimeContract({ name: 'local', make: (dir) => make(dir) });
+runDay2Contract({ name: 'local, auto volumes', make: (dir) => make(dir) });
+runDay2Contract({ name: 'local, directory volumes', make: (dir) => make(dir, {}, 'directory') });
 
 describe('local runtime', () => {
   let stateDir = '';
@@ -46,6 +57,7 @@ describe('local runtime', () => {
     if (stateDir) {
       // Safety net: nothing this suite started may outlive it, even after a failed test.
       for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+      await releaseLoops(stateDir);
       await rm(stateDir, { recursive: true, force: true });
     }
   });

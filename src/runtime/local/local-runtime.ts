@@ -1,7 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { KeyedLock } from '../../platform/lock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -17,12 +16,12 @@ import type { Binaries } from './binaries.js';
 import { ensureCredentialsFile, readCredentials } from './credentials.js';
 import { ensurePlannedMembers, stopAllMembers } from './ensure-members.js';
 import { Layout, type VolumeType } from './layout.js';
-import { probeLoopSupport } from './loop-volume.js';
-import { ownedDir, scratchDir, type MemberContext } from './member-context.js';
+import { ownedDir, type MemberContext } from './member-context.js';
 import { loadMember, startMemberNow, stopForOperation, writeDatabaseConfig } from './member-ops.js';
-import { launchMember, recoverRunning, stopMember } from './member-process.js';
-import { ensureMemberVolume, expandMemberVolume, releaseMemberVolume } from './member-volume.js';
-import { adoptAll, adoptIfRunning, observeDatabase } from './observe.js';
+import { recoverRunning, stopMember } from './member-process.js';
+import { restartAfterCrash, restartFloorMs } from './crash-restart.js';
+import { chooseVolumeType, expandMemberVolume, releaseMemberVolume } from './member-volume.js';
+import { adoptAll, observeDatabase } from './observe.js';
 import { assertReachable } from './postgres-setup.js';
 import { serviceUser } from './proc.js';
 import { ServerCatalog } from './server-catalog.js';
@@ -79,7 +78,7 @@ class LocalRuntime implements Runtime {
       emit,
       recordExit: (db, member, exit) => this.recordExit(db, member, exit),
       restart: (db, member) => this.restartAfterCrash(db, member),
-      restartFloorMs: (db) => this.restartFloorMs(db),
+      restartFloorMs: (db) => restartFloorMs(this.ctx, db),
     });
     this.ctx = {
       layout,
@@ -90,7 +89,7 @@ class LocalRuntime implements Runtime {
       user,
       supervisor,
       emit,
-      newVolumeType: () => (this.volumeType ??= this.chooseVolumeType()),
+      newVolumeType: () => (this.volumeType ??= chooseVolumeType(this.ctx, opts.volumes ?? 'auto')),
     };
   }
 
@@ -213,18 +212,6 @@ class LocalRuntime implements Runtime {
     }
   }
 
-  private async chooseVolumeType(): Promise<VolumeType> {
-    const wanted = this.opts.volumes ?? 'auto';
-    if (wanted !== 'auto') return wanted;
-    const support = await probeLoopSupport({ scratchDir: await scratchDir(this.ctx) });
-    if (support.supported) {
-      this.opts.log.info('new members get loop-mounted XFS volumes');
-      return 'loop';
-    }
-    this.opts.log.warn({ reason: support.reason }, 'loop volumes unavailable: using directories');
-    return 'directory';
-  }
-
   private emit(event: RuntimeEvent): void {
     for (const l of this.listeners) {
       try {
@@ -250,39 +237,9 @@ class LocalRuntime implements Runtime {
     });
   }
 
-  /**
-   * Redis Cluster members of shards with replicas wait two node timeouts plus a second before
-   * a restart: by then the cluster has failed the shard over to a replica, and the restarted
-   * member rejoins as that replica. Without replicas there is nobody to fail over to.
-   */
-  private async restartFloorMs(db: string): Promise<number> {
-    const spec = (await this.layout.readDb(db))?.lastSpec;
-    if (spec?.kind !== 'Redis' || spec.mode !== 'Cluster' || spec.replicas < 2) return 0;
-    return 2 * this.ctx.nodeTimeoutMs + 1_000;
-  }
-
   private restartAfterCrash(db: string, member: string): Promise<void> {
     return this.lock.run(db, async () => {
-      const dbf = await this.layout.readDb(db);
-      const mf = await this.layout.readMember(db, member);
-      const creds = await readCredentials(this.layout, db);
-      if (this.closed || !dbf?.lastSpec || dbf.halted || !mf?.wanted || !creds) return;
-      if (mf.stoppedForOperation) return;
-      if (await recoverRunning(this.ctx, dbf.kind, db, mf)) {
-        await adoptIfRunning(this.ctx, dbf, mf);
-        return;
-      }
-      await ensureMemberVolume(this.ctx, dbf.kind, db, mf);
-      const server = await this.servers.serverOf(dbf.lastSpec, mf);
-      const started = await launchMember(this.ctx, dbf.lastSpec, mf, creds.password, server);
-      started.restarts += 1;
-      await this.layout.writeMember(db, started);
-      this.emit({
-        database: db,
-        member,
-        type: 'member-restarted',
-        message: `restarted after an unexpected exit (restart ${started.restarts}, pid ${started.pid})`,
-      });
+      if (!this.closed) await restartAfterCrash(this.ctx, this.servers, db, member);
     });
   }
 }

@@ -61,7 +61,9 @@ export async function startMemberNow(
   member: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  let { dbf, mf, password } = await loadMember(ctx, db, member);
+  const loaded = await loadMember(ctx, db, member);
+  const { dbf, password } = loaded;
+  let mf = loaded.mf;
   if (mf.stoppedForOperation) {
     // Cleared before the launch: the supervisor must restart it should it crash right away.
     delete mf.stoppedForOperation;

@@ -2,9 +2,33 @@ import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import type { DatabaseKind } from '../../api/desired.js';
 import type { VolumeStatus } from '../runtime.js';
 import type { MemberFile, VolumeType } from './layout.js';
-import { ensureLoopVolume, growLoopVolume, loopUsage, unmountLoopVolume } from './loop-volume.js';
-import { ownerOf, type MemberContext } from './member-context.js';
+import {
+  ensureLoopVolume,
+  growLoopVolume,
+  loopUsage,
+  probeLoopSupport,
+  unmountLoopVolume,
+} from './loop-volume.js';
+import { ownerOf, scratchDir, type MemberContext } from './member-context.js';
 import { directorySize } from './volume.js';
+
+/**
+ * The volume type for new members: `auto` probes once (a real create, mount and grow of a
+ * test image in the scratch dir) and takes loop volumes where that works, else directories.
+ */
+export async function chooseVolumeType(
+  ctx: MemberContext,
+  wanted: 'auto' | VolumeType,
+): Promise<VolumeType> {
+  if (wanted !== 'auto') return wanted;
+  const support = await probeLoopSupport({ scratchDir: await scratchDir(ctx) });
+  if (support.supported) {
+    ctx.log.info('new members get loop-mounted XFS volumes');
+    return 'loop';
+  }
+  ctx.log.warn({ reason: support.reason }, 'loop volumes unavailable: using directories');
+  return 'directory';
+}
 
 /** The volume type of a member; members made before loop volumes existed are directories. */
 export function volumeTypeOf(mf: MemberFile): VolumeType {

@@ -63,6 +63,12 @@ export async function validateRedisConfig(
     config: spec.config,
   });
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await writeFileAtomic(join(dir, 'redis.conf'), text, { mode: 0o600 });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const child = spawn(binary, [join(dir, 'redis.conf')], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +82,7 @@ export async function validateRedisConfig(
   child.stderr.on('data', collect);
   let exited = false;
   const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
+    child.once('close', () => resolve()); // after stdio drained: the whole report is read
     child.once('error', (err) => {
       output += `\n${err.message}`;
       resolve();
@@ -84,14 +90,18 @@ export async function validateRedisConfig(
   });
   void exit.then(() => (exited = true));
   try {
-    await writeFileAtomic(join(dir, 'redis.conf'), text, { mode: 0o600 });
     const state = await waitFor(
       ctx.clock,
       `a scratch redis-server on port ${port} to accept connections`,
       async () =>
         exited ? 'dead' : (await redisReady(ctx.host, port, password)) ? 'ready' : undefined,
       { timeoutMs: START_TIMEOUT_MS, intervalMs: 20 },
-    );
+    ).catch((err: unknown) => {
+      throw new DbopsError(codes.timeout, `a scratch redis-server for ${spec.name} did not start`, {
+        cause: err,
+        hint: 'the machine may be overloaded; retry later',
+      });
+    });
     if (state === 'dead') throw refused(spec.name, output);
     const [, reply] = await redisCommands(
       ctx.host,

@@ -1,10 +1,9 @@
 import { chown, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VolumeStatus } from '../runtime.js';
 import type { ServiceUser } from './proc.js';
 
-// Volumes of type `directory`: a plain directory whose capacity dbops accounts for. Loop-mounted
-// filesystem images (DESIGN §4) will be a second implementation next to this one.
+// Volumes of type `directory`: a plain directory whose capacity dbops accounts for (member.json
+// capacityBytes). Loop-mounted images are in loop-volume.ts; member-volume.ts picks per member.
 
 /** Creates a member's volume directory (owned by the service user when given). Idempotent. */
 export async function ensureDirectoryVolume(path: string, owner?: ServiceUser): Promise<void> {
@@ -37,9 +36,4 @@ export async function directorySize(path: string): Promise<number> {
     }
   }
   return total;
-}
-
-/** The status of a directory volume: capacity from the spec, usage from a walk of the data. */
-export async function directoryVolume(path: string, capacityBytes: number): Promise<VolumeStatus> {
-  return { path, type: 'directory', capacityBytes, usedBytes: await directorySize(path) };
 }

@@ -1,0 +1,242 @@
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseSpec } from '../../src/api/desired.js';
+import { DbopsError, codes } from '../../src/errors.js';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { topology } from '../../src/plan/topology.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import type { RuntimeContractOptions } from './contract.js';
+import {
+  pgQuery,
+  processesMentioning,
+  processesMentioningAll,
+  redisClient,
+  releaseLoops,
+  waitRunning,
+} from './helpers.js';
+import { postgresSpec, redisSpec } from './specs.js';
+
+const GIB = 1024 * 1024 * 1024;
+
+/**
+ * The day-2 part of the runtime contract: stopMember/startMember, writeConfig, validateConfig
+ * and expandVolume, against real servers. Tests run in order on one state directory.
+ */
+export function runDay2Contract(opts: RuntimeContractOptions): void {
+  describe(`runtime contract, day-2 operations: ${opts.name}`, () => {
+    let stateDir = '';
+    let rt: Runtime;
+    const test = (name: string, fn: () => Promise<void>) => {
+      const why = opts.skip?.[name];
+      if (why) it.skip(`${name} (skipped: ${why})`, fn);
+      else it(name, fn);
+    };
+    const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
+    const pids = async (db: string) => (await rt.observe(db))?.members.map((m) => m.pid);
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    // Scratch servers live under .scratch; `postgres -C` runs on the primary's data dir.
+    const scratchProcesses = async () => [
+      ...(await processesMentioning(join(stateDir, 'runtime', '.scratch'))),
+      ...(await processesMentioningAll([stateDir, '\0-C\0'])),
+    ];
+    const redisGet = async (port: number, password: string, key: string) => {
+      const r = await redisClient(port, password);
+      try {
+        return (await r.call('CONFIG', 'GET', key)) as string[];
+      } finally {
+        r.disconnect();
+      }
+    };
+
+    beforeAll(async () => {
+      stateDir = await mkdtemp(join(tmpdir(), 'dbops-rt2-'));
+      await chmod(stateDir, 0o755);
+      rt = await opts.make(stateDir);
+      await ensure(redisSpec('kv'));
+      await ensure(redisSpec('ctl'));
+      await ensure(postgresSpec('pgc'));
+    });
+
+    afterAll(async () => {
+      await rt?.close({ stopMembers: true });
+      if (stateDir) {
+        for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+        await releaseLoops(stateDir);
+        await rm(stateDir, { recursive: true, force: true });
+      }
+    });
+
+    test('stopMember keeps a member down until startMember, which brings it back with data', async () => {
+      const before = (await waitRunning(rt, 'kv')).members[0]!;
+      const { password } = (await rt.credentials('kv'))!;
+      const r = await redisClient(before.endpoint.port, password);
+      await r.set('kept', 'yes');
+      r.disconnect();
+      await rt.stopMember('kv', 'kv-0');
+      await rt.stopMember('kv', 'kv-0'); // idempotent
+      // A crash of another member is repaired by the supervisor meanwhile: it polls and
+      // restarts, yet the member stopped on purpose stays down.
+      const ctl = (await waitRunning(rt, 'ctl')).members[0]!;
+      process.kill(ctl.pid!, 'SIGKILL');
+      await waitFor(
+        systemClock,
+        'the supervisor to restart ctl-0',
+        async () => {
+          const m = (await rt.observe('ctl'))?.members[0];
+          return m?.running && m.pid !== ctl.pid ? m : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      const stopped = (await rt.observe('kv'))!.members[0]!;
+      expect(stopped.running).toBe(false);
+      expect(stopped.pid).toBeUndefined();
+      expect(() => process.kill(before.pid!, 0)).toThrow();
+      await rt.startMember('kv', 'kv-0');
+      const after = (await rt.observe('kv'))!.members[0]!;
+      expect(after.running).toBe(true);
+      expect(after.pid).not.toBe(before.pid);
+      const r2 = await redisClient(after.endpoint.port, password);
+      try {
+        expect(await r2.get('kept')).toBe('yes');
+      } finally {
+        r2.disconnect();
+      }
+      // Supervised again: a crash now is repaired.
+      process.kill(after.pid!, 'SIGKILL');
+      await waitFor(
+        systemClock,
+        'kv-0 restarted by the supervisor',
+        async () => {
+          const m = (await rt.observe('kv'))?.members[0];
+          return m?.running && m.pid !== after.pid ? m : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+    });
+
+    test('ensureMembers starts a member left stopped by an operation', async () => {
+      await rt.stopMember('ctl', 'ctl-0');
+      expect((await rt.observe('ctl'))!.members[0]!.running).toBe(false);
+      await ensure(redisSpec('ctl'));
+      expect((await rt.observe('ctl'))!.members[0]!.running).toBe(true);
+    });
+
+    test('writeConfig changes nothing live; restartMember applies it (Redis)', async () => {
+      const spec = redisSpec('kv', { config: { maxmemory: '64mb' } });
+      const { password } = (await rt.credentials('kv'))!;
+      const port = (await waitRunning(rt, 'kv')).members[0]!.endpoint.port;
+      const before = await pids('kv');
+      await rt.writeConfig(spec);
+      expect(await pids('kv')).toEqual(before);
+      expect(await redisGet(port, password, 'maxmemory')).toEqual(['maxmemory', '0']);
+      expect((await rt.observe('kv'))?.lastSpec).toEqual(spec);
+      await rt.restartMember('kv', 'kv-0');
+      const o = await waitRunning(rt, 'kv');
+      expect(await redisGet(o.members[0]!.endpoint.port, password, 'maxmemory')).toEqual([
+        'maxmemory',
+        String(64 * 1024 * 1024),
+      ]);
+    });
+
+    test('writeConfig changes nothing live; restartMember applies it (Postgres)', async () => {
+      const spec = postgresSpec('pgc', { config: { work_mem: '8MB' } });
+      const { password } = (await rt.credentials('pgc'))!;
+      const port = (await waitRunning(rt, 'pgc', 60_000)).members[0]!.endpoint.port;
+      const show = async (p: number) => (await pgQuery(p, password, 'show work_mem'))[0];
+      await rt.writeConfig(spec);
+      expect(await show(port)).toEqual({ work_mem: '4MB' });
+      await rt.restartMember('pgc', 'pgc-0');
+      const o = await waitRunning(rt, 'pgc', 60_000);
+      expect(await show(o.members[0]!.endpoint.port)).toEqual({ work_mem: '8MB' });
+    });
+
+    test('validateConfig returns Redis settings and rejects bad ones without touching members', async () => {
+      const before = await pids('kv');
+      const t0 = systemClock.now();
+      const ok = await rt.validateConfig(redisSpec('kv', { config: { maxmemory: '100mb' } }));
+      console.info(`validateConfig (Redis): ${systemClock.now() - t0} ms`);
+      expect(ok.settings.maxmemory).toBe(String(100 * 1024 * 1024));
+      expect(ok.settings.appendonly).toBe('yes');
+      expect(Object.keys(ok.settings).length).toBeGreaterThan(100);
+      const cluster = await rt.validateConfig(redisSpec('kv', { mode: 'Cluster', shards: 3 }));
+      expect(cluster.settings['cluster-enabled']).toBe('yes');
+      const bad = await rejection(
+        rt.validateConfig(redisSpec('kv', { config: { maxmemory: 'lots' } })),
+      );
+      expect(bad).toBeInstanceOf(DbopsError);
+      expect((bad as DbopsError).code).toBe(codes.invalidField);
+      expect((bad as DbopsError).message).toMatch(/"maxmemory".*argument must be a memory value/);
+      expect((bad as DbopsError).message).toContain(`>>> 'maxmemory lots'`);
+      const unknown = await rejection(
+        rt.validateConfig(redisSpec('kv', { config: { 'no-such-directive': 'x' } })),
+      );
+      expect((unknown as DbopsError).message).toMatch(
+        /"no-such-directive".*Bad directive or wrong number of arguments/,
+      );
+      expect(await pids('kv')).toEqual(before);
+      expect(await scratchProcesses()).toEqual([]);
+      expect(await readdir(join(stateDir, 'runtime', '.scratch'))).toEqual([]);
+    });
+
+    test('validateConfig checks Postgres settings without touching members', async () => {
+      const before = await pids('pgc');
+      const t0 = systemClock.now();
+      const ok = await rt.validateConfig(
+        postgresSpec('pgc', { config: { work_mem: '16MB', shared_buffers: '64MB' } }),
+      );
+      console.info(`validateConfig (Postgres, 2 keys): ${systemClock.now() - t0} ms`);
+      expect(Object.keys(ok.settings).sort()).toEqual(['shared_buffers', 'work_mem']);
+      expect(ok.settings.work_mem).toMatch(/^(16384|16MB)$/);
+      const bad = await rejection(
+        rt.validateConfig(postgresSpec('pgc', { config: { shared_buffers: 'banana' } })),
+      );
+      expect((bad as DbopsError).code).toBe(codes.invalidField);
+      expect((bad as DbopsError).message).toMatch(/"shared_buffers".*invalid value for parameter/);
+      const unknown = await rejection(
+        rt.validateConfig(postgresSpec('pgc', { config: { no_such_param: '1' } })),
+      );
+      expect((unknown as DbopsError).message).toMatch(
+        /"no_such_param".*unrecognized configuration parameter/,
+      );
+      expect(await pids('pgc')).toEqual(before);
+      expect(await scratchProcesses()).toEqual([]);
+      expect(await readdir(join(stateDir, 'runtime', '.scratch'))).toEqual([]);
+      // A database with no data yet is checked too (against scratch data).
+      const fresh = await rt.validateConfig(postgresSpec('newpg', { config: { work_mem: '8MB' } }));
+      expect(fresh.settings.work_mem).toMatch(/^(8192|8MB)$/);
+    });
+
+    test('expandVolume raises capacity and never shrinks', async () => {
+      const spec = redisSpec('grow');
+      await ensure(spec);
+      const o = await waitRunning(rt, 'grow');
+      const before = o.members[0]!;
+      const t0 = systemClock.now();
+      const grown = await rt.expandVolume('grow', 'grow-0', 2 * GIB);
+      console.info(`expandVolume 1GiB -> 2GiB: ${systemClock.now() - t0} ms`);
+      expect(grown.capacityBytes).toBeGreaterThan(before.volume.capacityBytes + 0.9 * GIB);
+      expect(grown.capacityBytes).toBeGreaterThan(2 * GIB * 0.9);
+      expect((await rt.observe('grow'))!.members[0]!.volume.capacityBytes).toBe(
+        grown.capacityBytes,
+      );
+      expect((await rt.observe('grow'))!.members[0]!.pid).toBe(before.pid);
+      const again = await rt.expandVolume('grow', 'grow-0', 2 * GIB);
+      expect(again.capacityBytes).toBe(grown.capacityBytes);
+      const smaller = await rt.expandVolume('grow', 'grow-0', GIB / 2);
+      expect(smaller.capacityBytes).toBe(grown.capacityBytes);
+      // A reverted expansion: the spec asks less than the volume has; nothing shrinks.
+      await ensure(spec);
+      expect((await rt.observe('grow'))!.members[0]!.volume.capacityBytes).toBe(
+        grown.capacityBytes,
+      );
+      const missing = await rejection(rt.expandVolume('grow', 'grow-9', 2 * GIB));
+      expect((missing as DbopsError).code).toBe(codes.notFound);
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/platform/clock.js';
+import { silentLogger } from '../../src/platform/logger.js';
+import { topology } from '../../src/plan/topology.js';
+import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
+import { redisSpec } from './specs.js';
+
+describe('local runtime, day-2 details', () => {
+  let stateDir = '';
+  let rt: Runtime;
+  const memberDir = (db: string, m: string) => join(stateDir, 'runtime', db, 'members', m);
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'dbops-local2-'));
+    await chmod(stateDir, 0o755);
+    rt = await createLocalRuntime({
+      stateDir,
+      clock: systemClock,
+      log: silentLogger(),
+      volumes: 'directory',
+    });
+  });
+
+  afterAll(async () => {
+    await rt?.close({ stopMembers: true });
+    if (stateDir) {
+      for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+      await releaseLoops(stateDir);
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('writeConfig rewrites only files whose content changed', async () => {
+    const spec = redisSpec('cfg');
+    await rt.ensureMembers(spec, topology(spec));
+    const file = join(memberDir('cfg', 'cfg-0'), 'redis.conf');
+    const first = await stat(file);
+    await rt.writeConfig(spec);
+    expect((await stat(file)).mtimeMs).toBe(first.mtimeMs);
+    expect((await stat(file)).ino).toBe(first.ino);
+    await rt.writeConfig({ ...spec, config: { 'maxmemory-policy': 'allkeys-lru' } });
+    expect(await readFile(file, 'utf8')).toContain('maxmemory-policy allkeys-lru');
+    expect((await stat(file)).ino).not.toBe(first.ino);
+  });
+
+  it('stops a Redis that is writing its first AOF by sending SIGTERM again', async () => {
+    // Started without AOF and filled, then switched on: Redis 7.0 ignores a SIGTERM while it
+    // writes the initial AOF ("Writing initial AOF, can't exit"); one SIGTERM would leave it
+    // running until the SIGKILL 30 s later, without a clean shutdown.
+    const spec = redisSpec('aof', {
+      config: { appendonly: 'no', save: '', 'enable-debug-command': 'yes' },
+    });
+    await rt.ensureMembers(spec, topology(spec));
+    const m = (await waitRunning(rt, 'aof')).members[0]!;
+    const r = await redisClient(m.endpoint.port, (await rt.credentials('aof'))!.password);
+    try {
+      await r.call('DEBUG', 'POPULATE', '500000', 'key', '100');
+      await r.call('CONFIG', 'SET', 'appendonly', 'yes');
+    } finally {
+      r.disconnect();
+    }
+    const t0 = systemClock.now();
+    await rt.stopMember('aof', 'aof-0');
+    const took = systemClock.now() - t0;
+    console.info(`stop during the initial AOF rewrite: ${took} ms`);
+    const log = await readFile(join(memberDir('aof', 'aof-0'), 'server.log'), 'utf8');
+    expect(log).toContain("Writing initial AOF, can't exit");
+    expect(log).toContain('ready to exit, bye bye');
+  });
+});
