@@ -13,6 +13,7 @@ export type { ClusterMember, ClusterReport, EnsureClusterInput } from './redis/c
 export type { RedisObservation } from './redis/observe.js';
 export type { Address, FailoverInput, ReplicaSyncInput } from './redis/failover.js';
 export type { PostgresObservation } from './postgres/observe.js';
+export { readPostgresSettings, reloadPostgres, type ReloadReport } from './postgres/settings.js';
 
 /** Where and how to reach one Redis server. */
 export interface RedisEndpointInput {
