@@ -31,6 +31,8 @@ export interface RunConfig {
   credentialsFile?: string;
   /** Timeout of each request to the Git remote. */
   gitTimeoutMs?: number;
+  /** Volume kind of new members: loop-mounted filesystem images where possible, or directories. */
+  volumes?: 'auto' | 'loop' | 'directory';
   /** Redis cluster-node-timeout for local members (tests use a short one). */
   redisClusterNodeTimeoutMs?: number;
 }
@@ -100,6 +102,7 @@ export async function assemble(
       clock,
       log: log.child({ component: 'runtime' }),
       redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
+      ...(config.volumes ? { volumes: config.volumes } : {}),
     });
     // Operation results go to refs/notes/dbops on the remote (http sources only).
     const recordNote = git

@@ -202,7 +202,8 @@ function reconfigureSteps(plan: OpPlan): StepDef<OpCtx>[] {
         const live =
           ctx.before.kind === 'Redis'
             ? await ctx.clients.readRedisSettings({ ...connOf(ctx, m), keys })
-            : await ctx.clients.readPostgresSettings({ ...connOf(ctx, m), keys });
+            : // validateConfig reports Postgres values in base units (`postgres -C`).
+              await ctx.clients.readPostgresSettings({ ...connOf(ctx, m), keys, raw: true });
         const wrong = keys.filter((k) => live[k] !== target[k]);
         if (wrong.length > 0) {
           return {

@@ -4,21 +4,20 @@ import { newOperation } from '../execute/queue.js';
 import { deriveOperations, resolve, targetKeyOf, type StoredOp } from './derive.js';
 
 const Gi = 1024 ** 3;
-const redis = (over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
-  ({
-    kind: 'Redis',
-    name: 'c',
-    version: '7.0',
-    mode: 'Cluster',
-    shards: 3,
-    replicas: 2,
-    storageType: 'Durable',
-    storageBytes: Gi,
-    config: { maxmemory: '64mb' },
-    halted: false,
-    deletionPolicy: 'Delete',
-    ...over,
-  });
+const redis = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
+  kind: 'Redis',
+  name: 'c',
+  version: '7.0',
+  mode: 'Cluster',
+  shards: 3,
+  replicas: 2,
+  storageType: 'Durable',
+  storageBytes: Gi,
+  config: { maxmemory: '64mb' },
+  halted: false,
+  deletionPolicy: 'Delete',
+  ...over,
+});
 
 function op(request: Partial<OpsRequest>, over: Partial<StoredOp> = {}): StoredOp {
   const req: OpsRequest = {

@@ -12,6 +12,7 @@ import type { ControllerState } from '../../src/reconcile/store.js';
 import { spawnDbops } from '../helpers/cli-process.js';
 import { writeFiles } from '../helpers/git-work.js';
 import { postgres, redisCluster } from '../helpers/manifests.js';
+import { releaseLoops } from '../runtime/helpers.js';
 import { killAllMatching, pidsMatching } from '../helpers/processes.js';
 
 const exec = promisify(execFile);
@@ -60,6 +61,7 @@ describe('kill -9 of the controller during provisioning', () => {
   afterAll(async () => {
     if (child) await killed(child);
     await killAllMatching(stateDir);
+    await releaseLoops(stateDir);
     await server?.close();
     await rm(root, { recursive: true, force: true });
   });

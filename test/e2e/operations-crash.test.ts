@@ -12,6 +12,7 @@ import type { ControllerState } from '../../src/reconcile/store.js';
 import { spawnDbops } from '../helpers/cli-process.js';
 import { pushFiles, writeFiles } from '../helpers/git-work.js';
 import { opsRequest, redisStandalone } from '../helpers/manifests.js';
+import { releaseLoops } from '../runtime/helpers.js';
 import { killAllMatching } from '../helpers/processes.js';
 
 /**
@@ -28,7 +29,10 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
 
   const state = () => readJson<ControllerState>(join(stateDir, 'status.json'));
   const start = (crashAt?: string) =>
-    spawnDbops(['run', '--repo', url, '--state-dir', stateDir, '--interval', '1s'], crashAt ? { DBOPS_CRASH_AT: crashAt } : {});
+    spawnDbops(
+      ['run', '--repo', url, '--state-dir', stateDir, '--interval', '1s'],
+      crashAt ? { DBOPS_CRASH_AT: crashAt } : {},
+    );
   const exited = (c: ChildProcess) =>
     new Promise<NodeJS.Signals | null>((resolve) => {
       if (c.exitCode !== null || c.signalCode !== null) resolve(c.signalCode);
@@ -64,7 +68,10 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
     expect(done.phase, done.message ?? '').toBe('Successful');
     // Every step succeeded exactly once; interrupted attempts are marked as such.
     for (const step of steps) {
-      expect(done.steps.filter((s) => s.name === step && s.phase === 'Succeeded'), step).toHaveLength(1);
+      expect(
+        done.steps.filter((s) => s.name === step && s.phase === 'Succeeded'),
+        step,
+      ).toHaveLength(1);
     }
     child.kill('SIGTERM');
     await exited(child);
@@ -73,9 +80,17 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
 
   async function client() {
     const s = await state();
-    const creds = await readJson<{ password: string }>(join(stateDir, 'runtime', 'session', 'credentials.json'));
+    const creds = await readJson<{ password: string }>(
+      join(stateDir, 'runtime', 'session', 'credentials.json'),
+    );
     const [host, port] = s!.databases.session!.members[0]!.endpoint.split(':');
-    const r = new Redis({ host, port: Number(port), password: creds!.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+    const r = new Redis({
+      host,
+      port: Number(port),
+      password: creds!.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     await r.connect();
     return r;
   }
@@ -83,16 +98,23 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'dbops-opcrash-'));
     await chmod(root, 0o755);
-    await writeFiles(join(root, 'seed'), { 'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }) });
+    await writeFiles(join(root, 'seed'), {
+      'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }),
+    });
     await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
     server = await startGitServer({ root: join(root, 'git'), port: 0 });
     url = server.url('desired');
     stateDir = join(root, 'state');
     child = start();
-    await waitFor(systemClock, 'session ready', async () => ((await state())?.databases.session?.phase === 'Ready' ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      systemClock,
+      'session ready',
+      async () => ((await state())?.databases.session?.phase === 'Ready' ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
     child.kill('SIGTERM');
     await exited(child);
     const r = await client();
@@ -102,24 +124,54 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
   afterAll(async () => {
     child?.kill('SIGKILL');
     await killAllMatching(stateDir);
+    await releaseLoops(stateDir);
     await server?.close();
     await rm(root, { recursive: true, force: true });
   });
 
   it('VolumeExpansion completes after a crash at each step, and the data is intact', async () => {
-    await pushFiles(url, { 'ops/20261121-100000-session-grow.yaml': opsRequest('Redis', 'session-grow', 'session', 'VolumeExpansion', '  volumeExpansion:\n    mode: Online\n    redis: 1Gi\n') }, 'grow');
+    await pushFiles(
+      url,
+      {
+        'ops/20261121-100000-session-grow.yaml': opsRequest(
+          'Redis',
+          'session-grow',
+          'session',
+          'VolumeExpansion',
+          '  volumeExpansion:\n    mode: Online\n    redis: 1Gi\n',
+        ),
+      },
+      'grow',
+    );
     await crashThrough('VolumeExpansion', 'session-grow', ['expand:session-0']);
     const s = await state();
-    expect(s!.databases.session!.members[0]!.volume.capacityBytes).toBeGreaterThanOrEqual(512 * 1024 * 1024);
+    expect(s!.databases.session!.members[0]!.volume.capacityBytes).toBeGreaterThanOrEqual(
+      512 * 1024 * 1024,
+    );
   });
 
   it('Reconfigure with a restart completes after a crash at each step, and the data is intact', async () => {
     await pushFiles(
       url,
-      { 'ops/20261121-110000-session-dbs.yaml': opsRequest('Redis', 'session-dbs', 'session', 'Reconfigure', '  configuration:\n    applyConfig:\n      redis.conf: |\n        databases 32\n') },
+      {
+        'ops/20261121-110000-session-dbs.yaml': opsRequest(
+          'Redis',
+          'session-dbs',
+          'session',
+          'Reconfigure',
+          '  configuration:\n    applyConfig:\n      redis.conf: |\n        databases 32\n',
+        ),
+      },
       'databases 32',
     );
-    await crashThrough('Reconfigure', 'session-dbs', ['validate', 'write-config', 'apply-live', 'cycle:session-0', 'in-sync:session-0', 'verify']);
+    await crashThrough('Reconfigure', 'session-dbs', [
+      'validate',
+      'write-config',
+      'apply-live',
+      'cycle:session-0',
+      'in-sync:session-0',
+      'verify',
+    ]);
     const r = await client();
     try {
       expect(await r.config('GET', 'databases')).toEqual(['databases', '32']);

@@ -6,7 +6,9 @@ import { opsRequest, redisCluster } from '../helpers/manifests.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 
 const ended = (s: StatusDocument, name: string) =>
-  ['Successful', 'Failed', 'Skipped'].includes(s.opsRequests.find((x) => x.name === name)?.phase ?? '');
+  ['Successful', 'Failed', 'Skipped'].includes(
+    s.opsRequests.find((x) => x.name === name)?.phase ?? '',
+  );
 
 /**
  * Operations on a 3-shard Redis Cluster while a client writes continuously (>= 1 acknowledged
@@ -17,13 +19,19 @@ describe('operations on a Redis Cluster under load', () => {
 
   beforeAll(async () => {
     env = await startEnv({ 'databases/cache.yaml': redisCluster('cache') });
-    await env.until('cache ready', (s) => s.databases.find((d) => d.name === 'cache')?.phase === 'Ready');
+    await env.until(
+      'cache ready',
+      (s) => s.databases.find((d) => d.name === 'cache')?.phase === 'Ready',
+    );
   });
   afterAll(async () => {
     await env?.close();
   });
 
-  async function underLoad(name: string, files: Record<string, string>): Promise<{ status: StatusDocument; load: LoadReport }> {
+  async function underLoad(
+    name: string,
+    files: Record<string, string>,
+  ): Promise<{ status: StatusDocument; load: LoadReport }> {
     const creds = await env.app.runtime.credentials('cache');
     const observed = await env.app.runtime.observe('cache');
     const load = await startRedisLoad({
@@ -40,11 +48,19 @@ describe('operations on a Redis Cluster under load', () => {
   it('a Reconfigure that needs a restart rolls through the cluster with failovers, no failed writes', async () => {
     const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
     const { status, load } = await underLoad('cache-dbs', {
-      'ops/20261121-100000-cache-reconfigure.yaml': opsRequest('Redis', 'cache-dbs', 'cache', 'Reconfigure', '  configuration:\n    applyConfig:\n      redis.conf: |\n        databases 32\n'),
+      'ops/20261121-100000-cache-reconfigure.yaml': opsRequest(
+        'Redis',
+        'cache-dbs',
+        'cache',
+        'Reconfigure',
+        '  configuration:\n    applyConfig:\n      redis.conf: |\n        databases 32\n',
+      ),
     });
     const o = status.opsRequests.find((x) => x.name === 'cache-dbs')!;
     expect(o.phase, o.message ?? '').toBe('Successful');
-    expect(o.steps.filter((s) => s.name.startsWith('failover:') && s.phase === 'Succeeded')).toHaveLength(3);
+    expect(
+      o.steps.filter((s) => s.name.startsWith('failover:') && s.phase === 'Succeeded'),
+    ).toHaveLength(3);
     const pidsAfter = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
     pidsAfter.forEach((p, i) => expect(p).not.toBe(pidsBefore[i]));
     expect(load.attempted / load.durationMs).toBeGreaterThanOrEqual(1);
@@ -55,7 +71,13 @@ describe('operations on a Redis Cluster under load', () => {
   it('a Reconfigure of a runtime setting applies live, no restart, no failed writes', async () => {
     const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
     const { status, load } = await underLoad('cache-lru', {
-      'ops/20261121-110000-cache-lru.yaml': opsRequest('Redis', 'cache-lru', 'cache', 'Reconfigure', '  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy allkeys-lru\n'),
+      'ops/20261121-110000-cache-lru.yaml': opsRequest(
+        'Redis',
+        'cache-lru',
+        'cache',
+        'Reconfigure',
+        '  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy allkeys-lru\n',
+      ),
     });
     expect(status.opsRequests.find((x) => x.name === 'cache-lru')?.phase).toBe('Successful');
     expect((await env.app.runtime.observe('cache'))!.members.map((m) => m.pid)).toEqual(pidsBefore);
@@ -65,7 +87,13 @@ describe('operations on a Redis Cluster under load', () => {
   it('a Restart OpsRequest restarts every member in the safe order, no failed writes', async () => {
     const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
     const { status, load } = await underLoad('cache-restart', {
-      'ops/20261121-120000-cache-restart.yaml': opsRequest('Redis', 'cache-restart', 'cache', 'Restart', ''),
+      'ops/20261121-120000-cache-restart.yaml': opsRequest(
+        'Redis',
+        'cache-restart',
+        'cache',
+        'Restart',
+        '',
+      ),
     });
     expect(status.opsRequests.find((x) => x.name === 'cache-restart')?.phase).toBe('Successful');
     const pidsAfter = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);

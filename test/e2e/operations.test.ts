@@ -15,12 +15,20 @@ function op(s: StatusDocument, name: string) {
   return o;
 }
 const ended = (s: StatusDocument, name: string) =>
-  ['Successful', 'Failed', 'Skipped'].includes(s.opsRequests.find((x) => x.name === name)?.phase ?? '');
+  ['Successful', 'Failed', 'Skipped'].includes(
+    s.opsRequests.find((x) => x.name === name)?.phase ?? '',
+  );
 
 async function redisOf(env: TestEnv, name: string) {
   const creds = await env.app.runtime.credentials(name);
   const m = (await env.app.runtime.observe(name))?.members[0];
-  const client = new Redis({ host: m!.endpoint.host, port: m!.endpoint.port, password: creds!.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = new Redis({
+    host: m!.endpoint.host,
+    port: m!.endpoint.port,
+    password: creds!.password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   await client.connect();
   return { client, pid: m!.pid };
 }
@@ -29,11 +37,16 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
   let env: TestEnv;
 
   beforeAll(async () => {
-    env = await startEnv({
-      'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }),
-      'databases/orders.yaml': postgres('orders', { replicas: 2 }),
-    });
-    await env.until('ready', (s) => ['session', 'orders'].every((n) => s.databases.find((d) => d.name === n)?.phase === 'Ready'));
+    env = await startEnv(
+      {
+        'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }),
+        'databases/orders.yaml': postgres('orders', { replicas: 2 }),
+      },
+      { volumes: 'loop' },
+    );
+    await env.until('ready', (s) =>
+      ['session', 'orders'].every((n) => s.databases.find((d) => d.name === n)?.phase === 'Ready'),
+    );
   });
   afterAll(async () => {
     await env?.close();
@@ -45,7 +58,13 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     await pushFiles(
       env.url,
       {
-        'ops/20261121-100000-session-reconfigure.yaml': opsRequest('Redis', 'session-lru', 'session', 'Reconfigure', `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy allkeys-lru\n`),
+        'ops/20261121-100000-session-reconfigure.yaml': opsRequest(
+          'Redis',
+          'session-lru',
+          'session',
+          'Reconfigure',
+          `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy allkeys-lru\n`,
+        ),
       },
       'reconfigure session',
     );
@@ -53,7 +72,10 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     expect(op(s, 'session-lru')).toMatchObject({ phase: 'Successful', origin: 'OpsRequest' });
     const after = await redisOf(env, 'session');
     try {
-      expect(await after.client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'allkeys-lru']);
+      expect(await after.client.config('GET', 'maxmemory-policy')).toEqual([
+        'maxmemory-policy',
+        'allkeys-lru',
+      ]);
       expect(await after.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * Mi)]);
       expect(after.pid).toBe(before.pid);
     } finally {
@@ -64,12 +86,21 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
   it('git revert of the Reconfigure brings the previous configuration back', async () => {
     await revertHead(env.url);
     const s = await env.until('revert reconfigured', (x) =>
-      x.opsRequests.some((o) => o.database === 'session' && o.origin === 'SpecChange' && o.type === 'Reconfigure' && o.phase === 'Successful'),
+      x.opsRequests.some(
+        (o) =>
+          o.database === 'session' &&
+          o.origin === 'SpecChange' &&
+          o.type === 'Reconfigure' &&
+          o.phase === 'Successful',
+      ),
     );
     expect(db(s, 'session').phase).toBe('Ready');
     const r = await redisOf(env, 'session');
     try {
-      expect(await r.client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+      expect(await r.client.config('GET', 'maxmemory-policy')).toEqual([
+        'maxmemory-policy',
+        'noeviction',
+      ]);
     } finally {
       r.client.disconnect();
     }
@@ -81,7 +112,13 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     await pushFiles(
       env.url,
       {
-        'ops/20261121-110000-session-bad.yaml': opsRequest('Redis', 'session-bad', 'session', 'Reconfigure', `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory lots\n`),
+        'ops/20261121-110000-session-bad.yaml': opsRequest(
+          'Redis',
+          'session-bad',
+          'session',
+          'Reconfigure',
+          `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory lots\n`,
+        ),
       },
       'bad value',
     );
@@ -103,11 +140,22 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     const creds = await env.app.runtime.credentials('orders');
     const primary = db(before, 'orders').members.find((m) => m.role === 'primary')!;
     const [host, port] = primary.endpoint.split(':');
-    const load = await startPostgresLoad({ host: host!, port: Number(port), user: creds!.username, password: creds!.password });
+    const load = await startPostgresLoad({
+      host: host!,
+      port: Number(port),
+      user: creds!.username,
+      password: creds!.password,
+    });
     await pushFiles(
       env.url,
       {
-        'ops/20261121-120000-orders-volumeexpansion.yaml': opsRequest('Postgres', 'orders-grow', 'orders', 'VolumeExpansion', `  volumeExpansion:\n    mode: Online\n    postgres: 2Gi\n`),
+        'ops/20261121-120000-orders-volumeexpansion.yaml': opsRequest(
+          'Postgres',
+          'orders-grow',
+          'orders',
+          'VolumeExpansion',
+          `  volumeExpansion:\n    mode: Online\n    postgres: 2Gi\n`,
+        ),
       },
       'grow orders',
     );
@@ -122,29 +170,70 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     await pushFiles(
       env.url,
       {
-        'ops/20261121-130000-orders-shrink.yaml': opsRequest('Postgres', 'orders-shrink', 'orders', 'VolumeExpansion', `  volumeExpansion:\n    mode: Online\n    postgres: 1Gi\n`),
+        'ops/20261121-130000-orders-shrink.yaml': opsRequest(
+          'Postgres',
+          'orders-shrink',
+          'orders',
+          'VolumeExpansion',
+          `  volumeExpansion:\n    mode: Online\n    postgres: 1Gi\n`,
+        ),
       },
       'shrink orders',
     );
     s = await env.until('shrink ended', (x) => ended(x, 'orders-shrink'));
     expect(op(s, 'orders-shrink')).toMatchObject({ phase: 'Failed', reason: 'CannotShrink' });
 
-    await pushFiles(env.url, { 'ops/20261121-130000-orders-shrink.yaml': null, 'ops/20261121-120000-orders-volumeexpansion.yaml': null }, 'revert the expansion');
-    s = await env.until('volume stays condition', (x) => db(x, 'orders').conditions.some((c) => c.type === 'VolumeSize'));
-    expect(db(s, 'orders').conditions.find((c) => c.type === 'VolumeSize')?.message).toMatch(/volume stays at 2Gi: volumes cannot shrink/);
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-130000-orders-shrink.yaml': null,
+        'ops/20261121-120000-orders-volumeexpansion.yaml': null,
+      },
+      'revert the expansion',
+    );
+    s = await env.until('volume stays condition', (x) =>
+      db(x, 'orders').conditions.some((c) => c.type === 'VolumeSize'),
+    );
+    expect(db(s, 'orders').conditions.find((c) => c.type === 'VolumeSize')?.message).toMatch(
+      /volume stays at 2Gi: volumes cannot shrink/,
+    );
     for (const m of db(s, 'orders').members) expect(m.volume.capacityBytes).toBeGreaterThan(cap0);
   });
 
   it('a Postgres configuration change in the spec is reconfigured live and shows its provenance', async () => {
-    await pushFiles(env.url, { 'databases/orders.yaml': postgres('orders', { replicas: 2 }).replace('  deletionPolicy: Halt\n', '  configuration:\n    inline:\n      user.conf: |\n        work_mem = 8MB\n  deletionPolicy: Halt\n') }, 'work_mem');
-    const s = await env.until('derived reconfigure', (x) =>
-      x.opsRequests.some((o) => o.database === 'orders' && o.origin === 'SpecChange' && o.type === 'Reconfigure' && o.phase === 'Successful'),
+    await pushFiles(
+      env.url,
+      {
+        'databases/orders.yaml': postgres('orders', { replicas: 2 }).replace(
+          '  deletionPolicy: Halt\n',
+          '  configuration:\n    inline:\n      user.conf: |\n        work_mem = 8MB\n  deletionPolicy: Halt\n',
+        ),
+      },
+      'work_mem',
     );
-    expect(db(s, 'orders').effective['spec.config.work_mem']).toMatchObject({ value: '8MB', file: 'databases/orders.yaml' });
+    const s = await env.until('derived reconfigure', (x) =>
+      x.opsRequests.some(
+        (o) =>
+          o.database === 'orders' &&
+          o.origin === 'SpecChange' &&
+          o.type === 'Reconfigure' &&
+          o.phase === 'Successful',
+      ),
+    );
+    expect(db(s, 'orders').effective['spec.config.work_mem']).toMatchObject({
+      value: '8MB',
+      file: 'databases/orders.yaml',
+    });
     const creds = await env.app.runtime.credentials('orders');
     const m = db(s, 'orders').members.find((x) => x.role === 'primary')!;
     const [host, port] = m.endpoint.split(':');
-    const c = new pg.Client({ host, port: Number(port), user: creds!.username, password: creds!.password, database: 'postgres' });
+    const c = new pg.Client({
+      host,
+      port: Number(port),
+      user: creds!.username,
+      password: creds!.password,
+      database: 'postgres',
+    });
     await c.connect();
     try {
       expect((await c.query<{ work_mem: string }>('SHOW work_mem')).rows[0]?.work_mem).toBe('8MB');

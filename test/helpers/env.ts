@@ -7,6 +7,7 @@ import { startGitServer, type GitServer } from '../../src/http/git-server.js';
 import { assemble, type Assembly } from '../../src/main.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
+import { releaseLoops } from '../runtime/helpers.js';
 import { writeFiles } from './git-work.js';
 
 /** A real Git server with one repository, and a controller on a temp state dir. */
@@ -28,7 +29,10 @@ export interface TestEnv {
 }
 
 /** Starts a Git server seeded with `files` and a controller following it. */
-export async function startEnv(files: Record<string, string>): Promise<TestEnv> {
+export async function startEnv(
+  files: Record<string, string>,
+  opts: { volumes?: 'loop' | 'directory' } = {},
+): Promise<TestEnv> {
   const root = await mkdtemp(join(tmpdir(), 'dbops-e2e-'));
   await chmod(root, 0o755); // Postgres members run as the postgres user and must reach the state dir
   const seed = join(root, 'seed');
@@ -72,6 +76,7 @@ export async function startEnv(files: Record<string, string>): Promise<TestEnv> 
       ),
     async close() {
       await app.close({ stopMembers: true });
+      await releaseLoops(stateDir);
       await server.close();
       await rm(root, { recursive: true, force: true });
     },

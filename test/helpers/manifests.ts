@@ -63,7 +63,13 @@ spec:
 }
 
 /** An OpsRequest file (KubeDB ops.kubedb.com/v1alpha1) with the given spec body (YAML, indented 2). */
-export function opsRequest(kind: 'Redis' | 'Postgres', name: string, database: string, type: string, body: string): string {
+export function opsRequest(
+  kind: 'Redis' | 'Postgres',
+  name: string,
+  database: string,
+  type: string,
+  body: string,
+): string {
   return `apiVersion: ops.kubedb.com/v1alpha1
 kind: ${kind}OpsRequest
 metadata:

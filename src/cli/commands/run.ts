@@ -18,6 +18,9 @@ Options:
   --branch <name>          branch to follow (default: the remote's HEAD, else main)
   --path <dir>             sub-path of the repository holding the manifests (default: root)
   --runtime local          where databases run (only local in this version)
+  --volumes <kind>         auto | loop | directory: volumes of new members; loop = a real
+                           XFS image per member, grown online (needs root, xfsprogs);
+                           auto = loop where possible (default), else directory
   --interval <duration>    fetch and repair interval, e.g. 30s, 1m (default 30s)
   --git-timeout <duration> timeout of each request to the Git remote (default 30s, or
                            DBOPS_GIT_TIMEOUT_MS)
@@ -39,6 +42,7 @@ const options = {
   path: { type: 'string' },
   runtime: { type: 'string' },
   interval: { type: 'string' },
+  volumes: { type: 'string' },
   'git-credentials': { type: 'string' },
   'git-timeout': { type: 'string' },
   http: { type: 'string' },
@@ -89,6 +93,7 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     runtime,
     credentialsFile: values['git-credentials'],
     gitTimeoutMs,
+    volumes: oneOf('volumes', values.volumes, ['auto', 'loop', 'directory'] as const, 'auto'),
   };
   return { config, values, http: httpAddressOf(values.http) };
 }

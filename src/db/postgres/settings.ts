@@ -64,19 +64,21 @@ export function rejectsWholeFile(rows: readonly FileSettingError[]): boolean {
 }
 
 /**
- * Reads the live value of each setting (`current_setting`, the form SHOW prints, e.g. `7min`).
+ * Reads the live value of each setting (`current_setting`, the form SHOW prints, e.g. `7min`;
+ * with `raw`, `pg_settings.setting` in base units).
  * Returns `{}` without connecting when `keys` is empty. Throws DbopsError `unknownSetting`
  * naming every key the server does not know, `dbAuth` or `dbUnreachable` otherwise.
  */
 export async function readPostgresSettings(
-  input: Target & { keys: string[] },
+  input: Target & { keys: string[]; raw?: boolean },
 ): Promise<Record<string, string>> {
   if (input.keys.length === 0) return {};
+  // raw: `pg_settings.setting` in base units (work_mem 8MB -> 8192), as `postgres -C` prints.
+  const sql = input.raw
+    ? 'SELECT k, s.setting AS v FROM unnest($1::text[]) AS k LEFT JOIN pg_settings s ON s.name = k'
+    : 'SELECT k, current_setting(k, true) AS v FROM unnest($1::text[]) AS k';
   return withClient(input, 'read settings of', async (c) => {
-    const { rows } = await c.query<{ k: string; v: string | null }>(
-      'SELECT k, current_setting(k, true) AS v FROM unnest($1::text[]) AS k',
-      [input.keys],
-    );
+    const { rows } = await c.query<{ k: string; v: string | null }>(sql, [input.keys]);
     const unknown = rows.filter((r) => r.v === null).map((r) => r.k);
     if (unknown.length > 0) {
       throw new DbopsError(

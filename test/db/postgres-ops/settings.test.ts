@@ -38,6 +38,18 @@ describe('Postgres settings and reload on a real Postgres 15', () => {
     });
   });
 
+  it('reads base units with raw, as postgres -C prints them, and still names unknown keys', async () => {
+    const got = await readPostgresSettings({
+      ...target(),
+      keys: ['shared_buffers', 'work_mem'],
+      raw: true,
+    });
+    expect(got).toEqual({ shared_buffers: '16384', work_mem: '4096' });
+    await expect(
+      readPostgresSettings({ ...target(), keys: ['no_such_thing'], raw: true }),
+    ).rejects.toThrow(/no_such_thing/);
+  });
+
   it('names every unknown key in a DbopsError', async () => {
     const err: unknown = await readPostgresSettings({
       ...target(),
