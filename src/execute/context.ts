@@ -33,7 +33,7 @@ export interface OpsClients {
     replication: { name: string; state: string }[];
   }>;
   readPostgresSettings(
-    conn: Conn & { user: string; keys: string[] },
+    conn: Conn & { user: string; keys: string[]; raw?: boolean },
   ): Promise<Record<string, string>>;
   reloadPostgres(
     conn: Conn & { user: string; clock: Clock },

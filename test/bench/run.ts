@@ -9,6 +9,8 @@ interface Bench {
 const all: Record<string, () => Promise<Bench>> = {
   'cluster-create': () => import('./cluster-create.js'),
   validate: () => import('./validate.js'),
+  operations: () => import('./operations.js'),
+  'validate-cli': () => import('./validate-cli.js'),
 };
 
 const wanted = argv.slice(2);

@@ -2,7 +2,11 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/api/status.js';
-import { pushFiles, revertHead } from '../helpers/git-work.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { git, pushFiles, revertHead } from '../helpers/git-work.js';
 import { startPostgresLoad } from '../helpers/load-writer.js';
 import { opsRequest, postgres, redisStandalone } from '../helpers/manifests.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
@@ -83,6 +87,35 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     }
   });
 
+  it('records each finished operation as a git note that git log --notes=dbops shows', async () => {
+    await env.until('note pushed', (x) =>
+      x.opsRequests.some((o) => o.name === 'session-lru' && o.phase === 'Successful'),
+    );
+    const work = await mkdtemp(join(tmpdir(), 'dbops-notes-'));
+    try {
+      await git(work, 'clone', '--quiet', env.url, 'repo');
+      const repo = join(work, 'repo');
+      const log = await waitFor(
+        systemClock,
+        'the note on the remote',
+        async () => {
+          await git(repo, 'fetch', '--quiet', 'origin', '+refs/notes/dbops:refs/notes/dbops').catch(
+            () => undefined,
+          );
+          const out = await git(repo, 'log', '--notes=dbops', '--format=%H%n%N', '-n', '5').catch(
+            () => '',
+          );
+          return out.includes('Reconfigure session-lru') ? out : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      expect(log).toMatch(/dbops: Reconfigure session-lru on session: Successful in /);
+      expect(log).toMatch(/file: ops\/20261121-100000-session-reconfigure\.yaml/);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
   it('git revert of the Reconfigure brings the previous configuration back', async () => {
     await revertHead(env.url);
     const s = await env.until('revert reconfigured', (x) =>
@@ -104,6 +137,47 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     } finally {
       r.client.disconnect();
     }
+  });
+
+  it('an edit of an executed OpsRequest is reported and not applied', async () => {
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-100000-session-reconfigure.yaml': opsRequest(
+          'Redis',
+          'session-lru',
+          'session',
+          'Reconfigure',
+          `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy volatile-lru\n`,
+        ),
+      },
+      'edit an executed OpsRequest',
+    );
+    const s = await env.until('edit reported', (x) =>
+      x.errors.some((e) => e.code === 'DBOPS_E_OPS_EDITED'),
+    );
+    const err = s.errors.find((e) => e.code === 'DBOPS_E_OPS_EDITED')!;
+    expect(err).toMatchObject({
+      file: 'ops/20261121-100000-session-reconfigure.yaml',
+      database: 'session',
+    });
+    expect(err.message).toMatch(/create a new OpsRequest instead/);
+    const r = await redisOf(env, 'session');
+    try {
+      expect(await r.client.config('GET', 'maxmemory-policy')).toEqual([
+        'maxmemory-policy',
+        'noeviction',
+      ]);
+    } finally {
+      r.client.disconnect();
+    }
+    // Undo the edit: the repository is valid again.
+    await pushFiles(
+      env.url,
+      { 'ops/20261121-100000-session-reconfigure.yaml': null },
+      'undo the edit',
+    );
+    await env.until('valid again', (x) => x.errors.length === 0);
   });
 
   it('a value the server rejects fails the operation and leaves the previous config running', async () => {

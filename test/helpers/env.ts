@@ -42,7 +42,14 @@ export async function startEnv(
   const url = server.url('desired');
   const stateDir = join(root, 'state');
   const app = await assemble(
-    { repo: url, stateDir, intervalMs: 60_000, runtime: 'local', redisClusterNodeTimeoutMs: 1000 },
+    {
+      repo: url,
+      stateDir,
+      intervalMs: 60_000,
+      runtime: 'local',
+      redisClusterNodeTimeoutMs: 1000,
+      volumes: opts.volumes ?? 'directory',
+    },
     process.env.DBOPS_TEST_LOG
       ? (await import('../../src/platform/logger.js')).createLogger({
           level: 'debug',
