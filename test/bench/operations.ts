@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusDocument } from '../../src/api/status.js';
 import { systemClock } from '../../src/platform/clock.js';
+import { probeLoopSupport } from '../../src/runtime/local/loop-volume.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 import { git, writeFiles } from '../helpers/git-work.js';
 import { startPostgresLoad, startRedisLoad, type LoadWriter } from '../helpers/load-writer.js';
@@ -22,10 +23,10 @@ const clock = systemClock;
 let pushes = 0;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ms = (v: number) => `${v.toFixed(1)} ms`;
+const phaseOf = (st: StatusDocument, name: string) =>
+  st.opsRequests.find((x) => x.name === name)?.phase ?? '';
 const ended = (st: StatusDocument, name: string) =>
-  ['Successful', 'Failed', 'Skipped'].includes(
-    st.opsRequests.find((x) => x.name === name)?.phase ?? '',
-  );
+  ['Successful', 'Failed', 'Skipped'].includes(phaseOf(st, name));
 const conf = (file: string, text: string) =>
   `  configuration:\n    applyConfig:\n      ${file}: |\n        ${text}\n`;
 const lru = conf('redis.conf', 'maxmemory-policy allkeys-lru');
@@ -71,22 +72,13 @@ function sampler(load: LoadWriter) {
       await clock.sleep(20, abort.signal).catch(() => undefined);
     }
   })();
-  return async () => {
-    abort.abort();
-    await loop;
-    return samples;
-  };
+  return () => (abort.abort(), loop.then(() => samples));
 }
 
-function at(samples: Sample[], t: number): Sample {
-  let last: Sample = { t, done: 0, failed: 0 };
-  for (const x of samples) if (x.t <= t) last = x;
-  return last;
-}
-
-function readyAgain(env: TestEnv, name: string): Promise<StatusDocument> {
-  return env.until(`${name} Ready`, (st) => db(st, name).phase === 'Ready', 120_000);
-}
+const at = (samples: Sample[], t: number) =>
+  samples.findLast((x) => x.t <= t) ?? { t, done: 0, failed: 0 };
+const readyAgain = (env: TestEnv, name: string) =>
+  env.until(`${name} Ready`, (st) => db(st, name).phase === 'Ready', 120_000);
 
 const capacity = (st: StatusDocument, name: string) =>
   `${Math.min(...db(st, name).members.map((m) => m.volume.capacityBytes)) / 2 ** 20} MiB`;
@@ -137,25 +129,23 @@ async function measure(env: TestEnv, target: Target, op: Op): Promise<Row[]> {
   const phase = o?.phase ?? 'unknown';
   const why = phase === 'Successful' ? '' : ` (${o?.message ?? ''})`;
   const errs = report.errors.length > 0 ? ` [${report.errors.slice(0, 2).join('; ')}]` : '';
-  return [
-    { label: op[0], value: `${phase}${why}` },
-    { label: '  operation (startedAt..finishedAt)', value: s(end - start) },
-    { label: '  git push -> Successful', value: s(end - pushedAt) },
-    { label: '  writes done in op window / failed', value: `${window.done} / ${window.failed}` },
-    {
-      label: '  whole run: attempted / failed / lost',
-      value: `${report.attempted} / ${report.failed} / ${report.lost} in ${s(report.durationMs)}${errs}`,
-    },
-    { label: '  p99 / max during run', value: `${ms(report.p99Ms)} / ${ms(report.maxMs)}` },
-    {
-      label: '  baseline p99 / max (same load, no op)',
-      value: `${ms(baseline.p99Ms)} / ${ms(baseline.maxMs)} over ${s(baseline.durationMs)}, failed ${baseline.failed}, lost ${baseline.lost}`,
-    },
-    { label: '  ratio p99 op / baseline', value: `${(report.p99Ms / baseline.p99Ms).toFixed(2)}x` },
-    ...(op[2] === 'VolumeExpansion'
-      ? [{ label: '  volume capacity before -> after (min)', value: `${before} -> ${after}` }]
-      : []),
+  const r = report;
+  const whole = `${r.attempted} / ${r.failed} / ${r.lost} in ${s(r.durationMs)}${errs}`;
+  const b = baseline;
+  const base = `${ms(b.p99Ms)} / ${ms(b.maxMs)} over ${s(b.durationMs)}, failed ${b.failed}, lost ${b.lost}`;
+  const rows: [string, string][] = [
+    [op[0], `${phase}${why}`],
+    ['  operation (startedAt..finishedAt)', s(end - start)],
+    ['  git push -> Successful', s(end - pushedAt)],
+    ['  writes done in op window / failed', `${window.done} / ${window.failed}`],
+    ['  whole run: attempted / failed / lost', whole],
+    ['  p99 / max during run', `${ms(r.p99Ms)} / ${ms(r.maxMs)}`],
+    ['  baseline p99 / max (same load, no op)', base],
+    ['  ratio p99 op / baseline', `${(r.p99Ms / b.p99Ms).toFixed(2)}x`],
   ];
+  if (op[2] === 'VolumeExpansion')
+    rows.push(['  volume capacity (min) before -> after', `${before} -> ${after}`]);
+  return rows.map(([label, value]) => ({ label, value }));
 }
 
 /** One database in its own environment, and the operations to run on it in order. */
@@ -164,28 +154,37 @@ interface Target {
   kind: 'Redis' | 'Postgres';
   database: string;
   files: Record<string, string>;
-  volumes?: 'loop';
+  loopVolumes: boolean;
   startLoad: (env: TestEnv) => Promise<LoadWriter>;
   ops: Op[];
 }
 
+/** Loop volumes when this machine supports them (a real probe), else directories and why. */
+async function volumesFor(
+  target: Target,
+): Promise<{ volumes: 'loop' | 'directory'; note: string }> {
+  if (!target.loopVolumes) return { volumes: 'directory', note: '' };
+  const scratchDir = await mkdtemp(join(tmpdir(), 'dbops-bench-loop-'));
+  const r = await probeLoopSupport({ scratchDir });
+  await rm(scratchDir, { recursive: true, force: true });
+  if (r.supported) return { volumes: 'loop', note: '' };
+  return { volumes: 'directory', note: `: ${r.reason ?? 'loop volumes unsupported'}` };
+}
+
 async function suite(target: Target): Promise<Row[]> {
+  const { volumes, note } = await volumesFor(target);
   const t0 = clock.now();
-  const env = await startEnv(target.files, target.volumes ? { volumes: target.volumes } : {});
+  const env = await startEnv(target.files, { volumes });
   try {
     const name = target.database;
     const st = await env.until(`${name} Ready`, (x) => db(x, name).phase === 'Ready', 120_000);
-    const volumes = [...new Set(db(st, name).members.map((m) => m.volume.type))].join(', ');
-    const note = target.volumes && volumes !== 'loop' ? ': no loop volumes here, directories' : '';
-    const value = `${s(clock.now() - t0)} (volumes: ${volumes}${note})`;
+    const types = [...new Set(db(st, name).members.map((m) => m.volume.type))].join(', ');
+    const value = `${s(clock.now() - t0)} (volumes: ${types}${note})`;
     const rows = [{ label: `${target.title} ready after`, value }];
     await loadFor(env, target, 1_000); // warms the client code up before the first figures
     for (const op of target.ops) {
-      try {
-        rows.push(...(await measure(env, target, op)));
-      } catch (err) {
-        rows.push({ label: op[0], value: `error: ${(err as Error).message}` });
-      }
+      const failed = (err: Error) => [{ label: op[0], value: `error: ${err.message}` }];
+      rows.push(...(await measure(env, target, op).catch(failed)));
     }
     return rows;
   } finally {
@@ -198,6 +197,7 @@ const redis: Target = {
   kind: 'Redis',
   database: 'cache',
   files: { 'databases/cache.yaml': redisCluster('cache') },
+  loopVolumes: false,
   startLoad: async (env) => {
     const creds = await env.app.runtime.credentials('cache');
     const observed = await env.app.runtime.observe('cache');
@@ -216,13 +216,12 @@ const postgresTarget: Target = {
   kind: 'Postgres',
   database: 'orders',
   files: { 'databases/orders.yaml': postgres('orders', { replicas: 2 }) },
-  volumes: 'loop',
+  loopVolumes: true,
   startLoad: async (env) => {
     const creds = await env.app.runtime.credentials('orders');
     const members = db(env.app.controller.status(), 'orders').members;
-    const [host = '', port] = (members.find((m) => m.role === 'primary')?.endpoint ?? '').split(
-      ':',
-    );
+    const primary = members.find((m) => m.role === 'primary');
+    const [host = '', port] = (primary?.endpoint ?? '').split(':');
     const { username: user = 'postgres', password = '' } = creds ?? {};
     return startPostgresLoad({ host, port: Number(port), user, password });
   },

@@ -15,14 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import {
-  autoscalerDoc,
-  opsDoc,
-  postgresDoc,
-  redisDoc,
-  yamlFile,
-} from '../../src/manifests/fixtures.js';
 import { writeFiles } from '../helpers/git-work.js';
+import { generate as generateRepo } from './validate.js';
 
 type Row = { label: string; value: string };
 type Sample = { ms: number; rssKb: number; code: number | null; stdout: string };
@@ -33,49 +27,9 @@ const repoRoot = join(import.meta.dirname, '../..');
 const bin = join(repoRoot, 'dist/cli/bin.js');
 const gnuTime = '/usr/bin/time';
 
-/** The same mix as bench/validate.ts: Cluster, standalone and Postgres, with ops and autoscalers. */
+/** The same repository as bench/validate.ts, as file contents. */
 function generate(): Record<string, string> {
-  const files: Record<string, string> = {};
-  const add = (path: string, doc: unknown) => (files[path] = yamlFile(path, doc).content ?? '');
-  for (let i = 0; i < databases; i++) {
-    const name = `db-${i}`;
-    const redis = i % 10 < 7;
-    const config = {
-      inline: { 'redis.conf': 'maxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave 900 1\n' },
-    };
-    const pgConfig = {
-      inline: { 'user.conf': "max_connections = 200\nshared_buffers = '256MB'\n" },
-    };
-    if (i % 10 < 4) {
-      const spec = { mode: 'Cluster', cluster: { shards: 3, replicas: 2 }, configuration: config };
-      add(`databases/${name}.yaml`, redisDoc(name, spec));
-    } else if (redis) add(`databases/${name}.yaml`, redisDoc(name, { configuration: config }));
-    else add(`databases/${name}.yaml`, postgresDoc(name, { replicas: 2, configuration: pgConfig }));
-    const opsKind = redis ? 'RedisOpsRequest' : 'PostgresOpsRequest';
-    if (i % 3 === 0) {
-      const volumeExpansion = { [redis ? 'redis' : 'postgres']: '2Gi' };
-      const doc = opsDoc(opsKind, `${name}-grow`, name, 'VolumeExpansion', { volumeExpansion });
-      add(`ops/20260101-000000-${name}-volumeexpansion.yaml`, doc);
-    }
-    if (i % 5 === 0) {
-      const applyConfig = redis
-        ? { 'redis.conf': 'maxmemory 512mb' }
-        : { 'user.conf': 'work_mem = 8MB' };
-      const doc = opsDoc(opsKind, `${name}-cfg`, name, 'Reconfigure', {
-        configuration: { applyConfig },
-      });
-      add(`ops/20260102-000000-${name}-reconfigure.yaml`, doc);
-    }
-    if (i % 4 === 0) {
-      const section = !redis ? 'postgres' : i % 10 < 4 ? 'cluster' : 'standalone';
-      const kind = redis ? 'RedisAutoscaler' : 'PostgresAutoscaler';
-      add(
-        `autoscalers/${name}.yaml`,
-        autoscalerDoc(kind, `${name}-as`, name, section, { upperBound: '100Gi' }),
-      );
-    }
-  }
-  return files;
+  return Object.fromEntries(generateRepo().files.map((f) => [f.path, f.content ?? '']));
 }
 
 // Reads every *.yaml like the CLI's directory source, keeps the parsed values (cross-document
@@ -126,9 +80,22 @@ async function once(args: string[], scratch: string): Promise<Sample> {
   return { ms, rssKb, code, stdout: stdout.trim() };
 }
 
-async function median3(args: string[], scratch: string) {
-  const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await once(args, scratch));
+/**
+ * Runs each command `runs` times, interleaved so that load from other processes on this shared
+ * machine falls on all of them alike; the median time and the median peak RSS of each.
+ */
+async function medians<K extends string>(commands: Record<K, string[]>, scratch: string) {
+  const keys = Object.keys(commands) as K[];
+  const all = new Map(keys.map((k) => [k, [] as Sample[]]));
+  for (let i = 0; i < runs; i++)
+    for (const k of keys) all.get(k)?.push(await once(commands[k], scratch));
+  return Object.fromEntries(keys.map((k) => [k, summary(all.get(k) ?? [])])) as Record<
+    K,
+    ReturnType<typeof summary>
+  >;
+}
+
+function summary(samples: Sample[]) {
   const mid = <T>(xs: T[], by: (x: T) => number) =>
     [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
   return {
@@ -171,9 +138,8 @@ export async function run(): Promise<{ title: string; rows: Row[] }> {
     const yamlUrl = pathToFileURL(createRequire(import.meta.url).resolve('yaml')).href;
     await writeFile(script, baselineScript(yamlUrl));
     await once([bin, 'validate', repo], scratch); // warm the page cache for both
-    const cli = await median3([bin, 'validate', repo], scratch);
-    const base = await median3([script, repo], scratch);
-    const node = await median3(['-e', ''], scratch);
+    const commands = { cli: [bin, 'validate', repo], base: [script, repo], node: ['-e', ''] };
+    const { cli, base, node } = await medians(commands, scratch);
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
     return {
       title: `dbops validate (CLI, child process) on ${databases} databases (${Object.keys(files).length} files, ${mb(bytes / 1024)} of YAML)`,

@@ -15,7 +15,8 @@ import type { SourceFile } from '../../src/source/source.js';
 const databases = 1000;
 const runs = 5;
 
-function generate(): { files: SourceFile[]; docs: unknown[] } {
+/** A repository of 1,000 databases: Cluster, standalone and Postgres, with ops and autoscalers. */
+export function generate(): { files: SourceFile[]; docs: unknown[] } {
   const docs: unknown[] = [];
   const files: SourceFile[] = [];
   const add = (path: string, doc: unknown) => {

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,7 @@ import { initBareRepo } from '../../src/http/git-seed.js';
 import { startGitServer, type GitServer } from '../../src/http/git-server.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { readJson } from '../../src/platform/files.js';
-import type { ControllerState } from '../../src/reconcile/store.js';
-import { spawnDbops } from '../helpers/cli-process.js';
+import { crashRunner } from '../helpers/crash-runner.js';
 import { pushFiles, writeFiles } from '../helpers/git-work.js';
 import { opsRequest, redisStandalone } from '../helpers/manifests.js';
 import { releaseLoops } from '../runtime/helpers.js';
@@ -25,58 +23,11 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
   let server: GitServer;
   let stateDir: string;
   let url: string;
-  let child: ChildProcess | undefined;
 
-  const state = () => readJson<ControllerState>(join(stateDir, 'status.json'));
-  const start = (crashAt?: string) =>
-    spawnDbops(
-      ['run', '--repo', url, '--state-dir', stateDir, '--interval', '1s'],
-      crashAt ? { DBOPS_CRASH_AT: crashAt } : {},
-    );
-  const exited = (c: ChildProcess) =>
-    new Promise<NodeJS.Signals | null>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) resolve(c.signalCode);
-      else c.once('exit', (_code, signal) => resolve(signal));
-    });
-
-  async function crashThrough(type: string, name: string, steps: string[]): Promise<void> {
-    for (const step of steps) {
-      for (const when of ['before', 'after']) {
-        const point = `${type}:${step}:${when}`;
-        child = start(point);
-        const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000));
-        const how = await Promise.race([exited(child), deadline]);
-        if (how !== 'SIGKILL') {
-          child.kill('SIGKILL');
-          throw new Error(`the controller did not die at ${point} (${String(how)})`);
-        }
-        const op = (await state())?.operations[name];
-        const last = op?.steps.filter((s) => s.name === step).at(-1);
-        expect(last?.phase, point).toBe(when === 'before' ? 'Running' : 'Succeeded');
-      }
-    }
-    child = start();
-    const done = await waitFor(
-      systemClock,
-      `${name} to finish after the crashes`,
-      async () => {
-        const o = (await state())?.operations[name];
-        return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 200 },
-    );
-    expect(done.phase, done.message ?? '').toBe('Successful');
-    // Every step succeeded exactly once; interrupted attempts are marked as such.
-    for (const step of steps) {
-      expect(
-        done.steps.filter((s) => s.name === step && s.phase === 'Succeeded'),
-        step,
-      ).toHaveLength(1);
-    }
-    child.kill('SIGTERM');
-    await exited(child);
-    child = undefined;
-  }
+  let runner: ReturnType<typeof crashRunner>;
+  const state = () => runner.state();
+  const crashThrough = (type: string, name: string, steps: string[]) =>
+    runner.crashThrough(type, name, steps);
 
   async function client() {
     const s = await state();
@@ -105,7 +56,8 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
     server = await startGitServer({ root: join(root, 'git'), port: 0 });
     url = server.url('desired');
     stateDir = join(root, 'state');
-    child = start();
+    runner = crashRunner({ url, stateDir });
+    runner.start();
     await waitFor(
       systemClock,
       'session ready',
@@ -115,14 +67,13 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
         intervalMs: 200,
       },
     );
-    child.kill('SIGTERM');
-    await exited(child);
+    await runner.stop();
     const r = await client();
     for (let i = 0; i < 200; i++) await r.set(`key${i}`, String(i));
     r.disconnect();
   });
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    runner?.kill();
     await killAllMatching(stateDir);
     await releaseLoops(stateDir);
     await server?.close();
@@ -144,10 +95,18 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
       'grow',
     );
     await crashThrough('VolumeExpansion', 'session-grow', ['expand:session-0']);
-    const s = await state();
-    expect(s!.databases.session!.members[0]!.volume.capacityBytes).toBeGreaterThanOrEqual(
-      512 * 1024 * 1024,
+    // The status shows the grown volume once the controller observed it after the operation.
+    runner.start();
+    await waitFor(
+      systemClock,
+      'the grown volume in the status',
+      async () => {
+        const cap = (await state())?.databases.session?.members[0]?.volume.capacityBytes ?? 0;
+        return cap >= 512 * 1024 * 1024 ? cap : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
     );
+    await runner.stop();
   });
 
   it('Reconfigure with a restart completes after a crash at each step, and the data is intact', async () => {
