@@ -100,4 +100,28 @@ describe('operations on a Redis Cluster under load', () => {
     pidsAfter.forEach((p, i) => expect(p).not.toBe(pidsBefore[i]));
     expect(load).toMatchObject({ failed: 0, lost: 0 });
   });
+
+  it('an Offline VolumeExpansion stops and restarts each member in the safe order, no failed writes', async () => {
+    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const { status, load } = await underLoad('cache-offline', {
+      'ops/20261121-130000-cache-offline.yaml': opsRequest(
+        'Redis',
+        'cache-offline',
+        'cache',
+        'VolumeExpansion',
+        '  volumeExpansion:\n    mode: Offline\n    redis: 2Gi\n',
+      ),
+    });
+    const o = status.opsRequests.find((x) => x.name === 'cache-offline')!;
+    expect(o.phase, o.message ?? '').toBe('Successful');
+    expect(
+      o.steps.filter((s) => s.name.startsWith('failover:') && s.phase === 'Succeeded'),
+    ).toHaveLength(3);
+    const after = await env.app.runtime.observe('cache');
+    after!.members.forEach((m, i) => {
+      expect(m.pid).not.toBe(pidsBefore[i]);
+      expect(m.volume.capacityBytes).toBeGreaterThanOrEqual(2 * 1024 ** 3);
+    });
+    expect(load).toMatchObject({ failed: 0, lost: 0 });
+  });
 });
