@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { DbopsError, codes } from '../../errors.js';
+import { withClient, type Target } from './client.js';
 
 /** What one Postgres server reports about itself. */
 export interface PostgresObservation {
@@ -21,75 +20,39 @@ const replicationSql = `SELECT application_name AS name, state, sync_state,
  * with a short-lived client. Throws DbopsError `dbAuth` on a refused password and
  * `dbUnreachable` otherwise; the password never appears in either.
  */
-export async function observePostgres(input: {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  timeoutMs?: number;
-}): Promise<PostgresObservation> {
-  const timeout = input.timeoutMs ?? 5000;
-  const client = new pg.Client({
-    host: input.host,
-    port: input.port,
-    user: input.user,
-    password: input.password,
-    database: 'postgres',
-    connectionTimeoutMillis: timeout,
-    query_timeout: timeout,
-    application_name: 'dbops',
-  });
-  // A server that goes away after connect emits 'error' on the client; the query fails too.
-  client.on('error', () => undefined);
-  const where = `${input.host}:${input.port}`;
-  try {
-    await client.connect();
-    const head = await client.query<{ standby: boolean; version: string; size: string }>(
-      `SELECT pg_is_in_recovery() AS standby, current_setting('server_version') AS version,
+export function observePostgres(input: Target): Promise<PostgresObservation> {
+  return withClient(
+    input,
+    'observe',
+    async (client) => {
+      const head = await client.query<{ standby: boolean; version: string; size: string }>(
+        `SELECT pg_is_in_recovery() AS standby, current_setting('server_version') AS version,
         (SELECT sum(pg_database_size(datname)) FROM pg_database)::bigint AS size`,
-    );
-    const row = head.rows[0];
-    if (!row) throw new Error('empty answer to the status query');
-    const replication = row.standby
-      ? []
-      : (
-          await client.query<{
-            name: string;
-            state: string;
-            sync_state: string;
-            lag: string | null;
-          }>(replicationSql)
-        ).rows.map((r) => ({
-          name: r.name,
-          state: r.state,
-          syncState: r.sync_state,
-          lagBytes: r.lag === null ? null : Number(r.lag),
-        }));
-    return {
-      role: row.standby ? 'standby' : 'primary',
-      version: row.version,
-      databaseSizeBytes: Number(row.size),
-      replication,
-    };
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === '28P01' || code === '28000') {
-      throw new DbopsError(
-        codes.dbAuth,
-        `Postgres at ${where} refused the login of ${input.user}`,
-        {
-          retry: 'stalled',
-          hint: 'check the database credentials the runtime generated',
-          cause: err,
-        },
       );
-    }
-    const why = err instanceof Error ? err.message : String(err);
-    throw new DbopsError(codes.dbUnreachable, `cannot observe Postgres at ${where}: ${why}`, {
-      hint: 'check that the server runs and listens on that address',
-      cause: err,
-    });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+      const row = head.rows[0];
+      if (!row) throw new Error('empty answer to the status query');
+      const replication = row.standby
+        ? []
+        : (
+            await client.query<{
+              name: string;
+              state: string;
+              sync_state: string;
+              lag: string | null;
+            }>(replicationSql)
+          ).rows.map((r) => ({
+            name: r.name,
+            state: r.state,
+            syncState: r.sync_state,
+            lagBytes: r.lag === null ? null : Number(r.lag),
+          }));
+      return {
+        role: row.standby ? 'standby' : 'primary',
+        version: row.version,
+        databaseSizeBytes: Number(row.size),
+        replication,
+      };
+    },
+    5_000,
+  );
 }

@@ -8,18 +8,9 @@
  * and silently wins, so a later Git revert of our file would not take effect and the live
  * state would drift from the repository: one source of truth, the runtime-owned file.
  */
-import pg from 'pg';
 import { DbopsError, codes } from '../../errors.js';
+import { withClient, type Target } from './client.js';
 import { waitFor, type Clock } from '../../platform/clock.js';
-
-/** Where and how to reach one Postgres server. */
-interface Target {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  timeoutMs?: number;
-}
 
 /** One row of `pg_file_settings` that carries an error. */
 export interface FileSettingError {
@@ -135,51 +126,4 @@ export async function reloadPostgres(input: Target & { clock: Clock }): Promise<
     const pendingRestart = pending.rows.map((r) => r.name);
     return { pendingRestart, fileErrors: fileErrorsOf(await fileErrorRows(), pendingRestart) };
   });
-}
-
-/** Runs `fn` with a short-lived client; maps login and connection failures to DbopsErrors. */
-async function withClient<T>(
-  input: Target,
-  what: string,
-  fn: (c: pg.Client) => Promise<T>,
-): Promise<T> {
-  const timeout = input.timeoutMs ?? 10_000;
-  const client = new pg.Client({
-    host: input.host,
-    port: input.port,
-    user: input.user,
-    password: input.password,
-    database: 'postgres',
-    connectionTimeoutMillis: timeout,
-    query_timeout: timeout,
-    application_name: 'dbops',
-  });
-  // A server that goes away after connect emits 'error' on the client; the query fails too.
-  client.on('error', () => undefined);
-  const where = `${input.host}:${input.port}`;
-  try {
-    await client.connect();
-    return await fn(client);
-  } catch (err) {
-    if (err instanceof DbopsError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === '28P01' || code === '28000') {
-      throw new DbopsError(
-        codes.dbAuth,
-        `Postgres at ${where} refused the login of ${input.user}`,
-        {
-          retry: 'stalled',
-          hint: 'check the database credentials the runtime generated',
-          cause: err,
-        },
-      );
-    }
-    const why = err instanceof Error ? err.message : String(err);
-    throw new DbopsError(codes.dbUnreachable, `cannot ${what} Postgres at ${where}: ${why}`, {
-      hint: 'check that the server runs and listens on that address',
-      cause: err,
-    });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
