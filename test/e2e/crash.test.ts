@@ -1,19 +1,15 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBareRepo } from '../../src/http/git-seed.js';
-import { startGitServer, type GitServer } from '../../src/http/git-server.js';
 import { readJson } from '../../src/platform/files.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import type { ControllerState } from '../../src/reconcile/store.js';
 import { spawnDbops } from '../helpers/cli-process.js';
-import { writeFiles } from '../helpers/git-work.js';
+import { startGitFixture, type GitFixture } from '../helpers/git-fixture.js';
 import { postgres, redisCluster } from '../helpers/manifests.js';
-import { releaseLoops } from '../runtime/helpers.js';
-import { killAllMatching, pidsMatching } from '../helpers/processes.js';
+import { pidsMatching } from '../helpers/processes.js';
 
 const exec = promisify(execFile);
 
@@ -40,30 +36,21 @@ function killed(child: ChildProcess): Promise<void> {
 }
 
 describe('kill -9 of the controller during provisioning', () => {
-  let root: string;
-  let server: GitServer;
+  let fx: GitFixture;
   let stateDir: string;
   let url: string;
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'dbops-crash-'));
-    await chmod(root, 0o755);
-    await writeFiles(join(root, 'seed'), {
+    fx = await startGitFixture('crash', {
       'databases/cache.yaml': redisCluster('cache'),
       'databases/orders.yaml': postgres('orders', { replicas: 2 }),
     });
-    await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
-    server = await startGitServer({ root: join(root, 'git'), port: 0 });
-    url = server.url('desired');
-    stateDir = join(root, 'state');
+    ({ url, stateDir } = fx);
   });
   afterAll(async () => {
     if (child) await killed(child);
-    await killAllMatching(stateDir);
-    await releaseLoops(stateDir);
-    await server?.close();
-    await rm(root, { recursive: true, force: true });
+    await fx?.cleanup();
   });
 
   const start = () =>

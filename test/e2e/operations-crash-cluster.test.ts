@@ -1,37 +1,28 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBareRepo } from '../../src/http/git-seed.js';
-import { startGitServer, type GitServer } from '../../src/http/git-server.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { readJson } from '../../src/platform/files.js';
 import { crashRunner } from '../helpers/crash-runner.js';
-import { pushFiles, writeFiles } from '../helpers/git-work.js';
+import { startGitFixture, type GitFixture } from '../helpers/git-fixture.js';
+import { pushFiles } from '../helpers/git-work.js';
 import { opsRequest, redisCluster } from '../helpers/manifests.js';
-import { killAllMatching } from '../helpers/processes.js';
-import { releaseLoops } from '../runtime/helpers.js';
 
 const exec = promisify(execFile);
 
 /** kill -9 of the controller at every step of a rolling Reconfigure of a 3x2 Redis Cluster. */
 describe('kill -9 during a rolling Reconfigure of a Redis Cluster (failovers included)', () => {
-  let root: string;
-  let server: GitServer;
+  let fx: GitFixture;
   let stateDir: string;
   let url: string;
   let runner: ReturnType<typeof crashRunner>;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'dbops-opcrash-cluster-'));
-    await chmod(root, 0o755);
-    await writeFiles(join(root, 'seed'), { 'databases/cache.yaml': redisCluster('cache') });
-    await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
-    server = await startGitServer({ root: join(root, 'git'), port: 0 });
-    url = server.url('desired');
-    stateDir = join(root, 'state');
+    fx = await startGitFixture('opcrash-cluster', {
+      'databases/cache.yaml': redisCluster('cache'),
+    });
+    ({ url, stateDir } = fx);
     runner = crashRunner({ url, stateDir });
     runner.start();
     await waitFor(
@@ -47,10 +38,7 @@ describe('kill -9 during a rolling Reconfigure of a Redis Cluster (failovers inc
   });
   afterAll(async () => {
     runner?.kill();
-    await killAllMatching(stateDir);
-    await releaseLoops(stateDir);
-    await server?.close();
-    await rm(root, { recursive: true, force: true });
+    await fx?.cleanup();
   });
 
   it('completes after a crash at each step and the cluster is healthy', async () => {

@@ -1,17 +1,12 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBareRepo } from '../../src/http/git-seed.js';
-import { startGitServer, type GitServer } from '../../src/http/git-server.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { readJson } from '../../src/platform/files.js';
 import { crashRunner } from '../helpers/crash-runner.js';
-import { pushFiles, writeFiles } from '../helpers/git-work.js';
+import { startGitFixture, type GitFixture } from '../helpers/git-fixture.js';
+import { pushFiles } from '../helpers/git-work.js';
 import { opsRequest, redisStandalone } from '../helpers/manifests.js';
-import { releaseLoops } from '../runtime/helpers.js';
-import { killAllMatching } from '../helpers/processes.js';
 
 /**
  * kill -9 of the controller at every step of an operation: the controller is started with
@@ -19,8 +14,7 @@ import { killAllMatching } from '../helpers/processes.js';
  * run resumes the operation and dies at the next point, and a last run finishes it.
  */
 describe('kill -9 of the controller at every step of VolumeExpansion and Reconfigure', () => {
-  let root: string;
-  let server: GitServer;
+  let fx: GitFixture;
   let stateDir: string;
   let url: string;
 
@@ -47,15 +41,10 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
   }
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'dbops-opcrash-'));
-    await chmod(root, 0o755);
-    await writeFiles(join(root, 'seed'), {
+    fx = await startGitFixture('opcrash', {
       'databases/session.yaml': redisStandalone('session', { config: 'maxmemory 32mb' }),
     });
-    await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
-    server = await startGitServer({ root: join(root, 'git'), port: 0 });
-    url = server.url('desired');
-    stateDir = join(root, 'state');
+    ({ url, stateDir } = fx);
     runner = crashRunner({ url, stateDir });
     runner.start();
     await waitFor(
@@ -74,10 +63,7 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
   });
   afterAll(async () => {
     runner?.kill();
-    await killAllMatching(stateDir);
-    await releaseLoops(stateDir);
-    await server?.close();
-    await rm(root, { recursive: true, force: true });
+    await fx?.cleanup();
   });
 
   it('VolumeExpansion completes after a crash at each step, and the data is intact', async () => {

@@ -180,7 +180,7 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     await env.until('valid again', (x) => x.errors.length === 0);
   });
 
-  it('a value the server rejects fails the operation and leaves the previous config running', async () => {
+  it('a value the server rejects, or an unknown key, fails the operation and leaves the previous config running', async () => {
     const before = await redisOf(env, 'session');
     before.client.disconnect();
     await pushFiles(
@@ -196,9 +196,25 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
       },
       'bad value',
     );
-    const s = await env.until('bad reconfigure ended', (x) => ended(x, 'session-bad'));
+    let s = await env.until('bad reconfigure ended', (x) => ended(x, 'session-bad'));
     expect(op(s, 'session-bad')).toMatchObject({ phase: 'Failed' });
     expect(op(s, 'session-bad').message).toMatch(/maxmemory/);
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-110001-session-typo.yaml': opsRequest(
+          'Redis',
+          'session-typo',
+          'session',
+          'Reconfigure',
+          `  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemroy 10mb\n`,
+        ),
+      },
+      'unknown key',
+    );
+    s = await env.until('unknown key ended', (x) => ended(x, 'session-typo'));
+    expect(op(s, 'session-typo')).toMatchObject({ phase: 'Failed' });
+    expect(op(s, 'session-typo').message).toMatch(/maxmemroy/);
     const r = await redisOf(env, 'session');
     try {
       expect(await r.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * Mi)]);

@@ -1,14 +1,9 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StatusDocument } from '../../src/api/status.js';
-import { initBareRepo } from '../../src/http/git-seed.js';
-import { startGitServer, type GitServer } from '../../src/http/git-server.js';
+import type { GitServer } from '../../src/http/git-server.js';
 import { assemble, type Assembly } from '../../src/main.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { releaseLoops } from '../runtime/helpers.js';
-import { writeFiles } from './git-work.js';
+import { startGitFixture } from './git-fixture.js';
 
 /** A real Git server with one repository, and a controller on a temp state dir. */
 export interface TestEnv {
@@ -33,14 +28,8 @@ export async function startEnv(
   files: Record<string, string>,
   opts: { volumes?: 'loop' | 'directory' } = {},
 ): Promise<TestEnv> {
-  const root = await mkdtemp(join(tmpdir(), 'dbops-e2e-'));
-  await chmod(root, 0o755); // Postgres members run as the postgres user and must reach the state dir
-  const seed = join(root, 'seed');
-  await writeFiles(seed, files);
-  await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: seed });
-  const server = await startGitServer({ root: join(root, 'git'), port: 0 });
-  const url = server.url('desired');
-  const stateDir = join(root, 'state');
+  const fx = await startGitFixture('e2e', files);
+  const { root, server, url, stateDir } = fx;
   const app = await assemble(
     {
       repo: url,
@@ -83,9 +72,7 @@ export async function startEnv(
       ),
     async close() {
       await app.close({ stopMembers: true });
-      await releaseLoops(stateDir);
-      await server.close();
-      await rm(root, { recursive: true, force: true });
+      await fx.cleanup();
     },
   };
 }
