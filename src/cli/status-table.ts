@@ -109,8 +109,8 @@ export function renderStatus(doc: StatusDocument, opts: { database?: string } = 
     out.push(
       '',
       ...table([
-        ['OPSREQUEST', 'DATABASE', 'TYPE', 'PHASE'],
-        ...ops.map((o) => [o.name, o.database, o.type, o.phase]),
+        ['OPERATION', 'DATABASE', 'TYPE', 'PHASE', 'MESSAGE'],
+        ...ops.map((o) => [o.name, o.database, o.type, o.phase, o.message ?? '']),
       ]),
     );
   }

@@ -43,11 +43,14 @@ async function serve(
 function instructions(url: string, stateDir: string): string {
   const sd = stateDir === resolve('.dbops') ? '' : ` --state-dir ${stateDir}`;
   return `
-Try a change (in another terminal): add a database with plain git
+Try a change with plain git (in another terminal):
   git clone ${url} /tmp/dbops-demo && cd /tmp/dbops-demo
-  sed 's/name: session/name: queue/' databases/session.yaml > databases/queue.yaml
-  git add . && git commit -m "add queue" && git push
-Connect:
+  sed -i 's/maxmemory 64mb/maxmemory 128mb/' databases/session.yaml   # a Reconfigure, live
+  git commit -am "session: maxmemory 128mb" && git push
+  git revert --no-edit HEAD && git push                               # rollback
+  git fetch origin refs/notes/dbops:refs/notes/dbops && git log --notes=dbops   # the audit
+Inspect and connect (from this directory):
+  node dist/cli/bin.js ops list${sd}
   node dist/cli/bin.js credentials session${sd}     # prints a redis:// URL
   node dist/cli/bin.js credentials orders${sd}      # prints a postgresql:// URL for psql
   REDISCLI_AUTH=<password of cache> redis-cli --cluster check <a cache endpoint>
