@@ -1,10 +1,7 @@
-import { Cond, Reason } from '../api/conditions.js';
-import type { EffectiveDatabase, OpsRequest } from '../api/desired.js';
+import { Cond } from '../api/conditions.js';
+import type { StatusDocument } from '../api/status.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
-import { isTerminal } from '../execute/engine.js';
-import { newOperation, nextOperation } from '../execute/queue.js';
-import type { StatusDocument } from '../api/status.js';
 import { formatError } from '../errors.js';
 import { loadDesiredState, type DesiredState } from '../manifests/load.js';
 import type { Clock } from '../platform/clock.js';
@@ -13,11 +10,11 @@ import { plan, type Action } from '../plan/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
-import { clearCondition, setCondition } from './conditions.js';
-import { deriveOperations, type StoredOp } from './derive.js';
-import { formatOperationNote } from '../source/git-notes.js';
-import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
-import { runStoredOperation } from './run-operation.js';
+import { clearCondition } from './conditions.js';
+import { ensureDatabase } from './ensure-database.js';
+import { executedDigests, recordOpsRequests } from './ledger.js';
+import { recordDesired, recordOf } from './records.js';
+import { reconcileDatabase } from './reconcile-database.js';
 import {
   emptyState,
   loadState,
@@ -172,16 +169,10 @@ export class Controller {
         this.state.seen[f.path] = { oid, revision: snap.revision };
       }
     }
-    // Started or finished OpsRequests are immutable: an edit is reported, not applied.
-    const executedOps = new Map(
-      Object.values(this.state.operations)
-        .filter((o) => o.source === 'OpsRequest' && o.phase !== 'Pending' && o.digest)
-        .map((o) => [o.id, o.digest!]),
-    );
     this.desired = loadDesiredState({
       files: snap.files,
       revision: snap.revision,
-      executedOps,
+      executedOps: executedDigests(this.state),
       commitOf: (path) => this.state.seen[path]?.revision,
     });
     this.state.revision = snap.revision;
@@ -189,7 +180,7 @@ export class Controller {
     for (const e of this.desired.errors) {
       log.warn({ file: e.file, line: e.line, field: e.field, code: e.code }, e.message);
     }
-    this.recordOps(this.desired.opsRequests);
+    recordOpsRequests(this.state, this.desired.opsRequests, this.deps.clock.now());
     log.info(
       {
         revision: snap.revision.slice(0, 12),
@@ -224,101 +215,12 @@ export class Controller {
         stale: true,
       }));
     }
-    const now = this.deps.clock.now();
-    for (const [name, errors] of this.desired.invalid) {
-      const rec = this.record(name);
-      const first = errors[0];
-      setCondition(
-        rec.conditions,
-        now,
-        Cond.ManifestValid,
-        'False',
-        rec.lastGood ? Reason.KeptAtLastGoodRevision : Reason.InvalidManifest,
-        `${errors.length} error(s) at ${this.state.revision?.slice(0, 12) ?? '?'}` +
-          (first
-            ? `, first: ${first.file}:${first.line}:${first.column} ${first.field}: ${first.message}`
-            : ''),
-      );
-    }
-    for (const [name, eff] of this.desired.databases) {
-      const rec = this.record(name);
-      setCondition(rec.conditions, now, Cond.ManifestValid, 'True', Reason.Succeeded, '');
-      rec.effective = effectiveFields(eff);
-      rec.lastGood = eff.spec;
-      rec.lastGoodRevision = this.state.revision;
-    }
+    recordDesired(this.state, this.desired, this.deps.clock.now());
     return plan(this.desired, { lastGood, present, haltedForRemoval });
   }
 
   private record(name: string): DatabaseRecord {
-    let rec = this.state.databases[name];
-    if (!rec) {
-      const spec = this.desired?.databases.get(name)?.spec;
-      rec = {
-        name,
-        kind: spec?.kind ?? 'Redis',
-        mode: spec?.kind === 'Redis' ? spec.mode : 'Standalone',
-        lastGood: null,
-        lastGoodRevision: null,
-        applied: null,
-        effective: {},
-        haltedForRemoval: false,
-        phase: 'Provisioning',
-        runningVersion: null,
-        conditions: [],
-        members: [],
-      };
-      this.state.databases[name] = rec;
-    }
-    return rec;
-  }
-
-  private recordOps(ops: OpsRequest[]): void {
-    const now = this.deps.clock.now();
-    const inGit = new Set(ops.map((o) => o.name));
-    for (const op of ops) {
-      const known = this.state.operations[op.name];
-      if (known && known.phase !== 'Pending') continue; // immutable once started
-      this.state.operations[op.name] = {
-        ...(known ?? newOperation({ id: op.name, database: op.database, type: op.type }, now)),
-        database: op.database,
-        type: op.type,
-        source: 'OpsRequest',
-        file: op.origin.file,
-        digest: op.digest,
-        revision: op.origin.commit ?? this.state.revision,
-        apply: op.apply,
-        timeoutMs: op.timeoutMs ?? null,
-        request: op,
-        target: null,
-        targetKey: null,
-        position: known?.position ?? null,
-        noted: false,
-      };
-    }
-    for (const o of Object.values(this.state.operations)) {
-      if (o.source === 'OpsRequest' && o.phase === 'Pending' && !inGit.has(o.id)) {
-        Object.assign(o, {
-          phase: 'Skipped',
-          reason: 'Removed',
-          message: 'the OpsRequest file was removed before the operation started',
-          finishedAt: new Date(now).toISOString(),
-          position: null,
-        });
-      }
-    }
-  }
-
-  /** The operations of a database in arrival order: OpsRequests by file path, then derived ones. */
-  private opsOf(database: string): StoredOp[] {
-    const all = Object.values(this.state.operations).filter((o) => o.database === database);
-    const explicit = all
-      .filter((o) => o.source === 'OpsRequest')
-      .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? ''));
-    const derived = all
-      .filter((o) => o.source === 'SpecChange')
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return [...explicit, ...derived];
+    return recordOf(this.state, name, this.desired?.databases.get(name)?.spec);
   }
 
   private requeue(database: string): void {
@@ -356,7 +258,14 @@ export class Controller {
       waitMs: this.deps.waitMs ?? 60_000,
     };
     if (action.type === 'ensure') {
-      await this.ensure(action, rec, deps);
+      const again = await ensureDatabase(action, rec, {
+        ...deps,
+        state: this.state,
+        save: () => this.save(),
+        ...(this.deps.crashHook ? { crashHook: this.deps.crashHook } : {}),
+        ...(this.deps.recordNote ? { recordNote: this.deps.recordNote } : {}),
+      });
+      if (again) this.dispatch(action);
     } else {
       await reconcileDatabase(action, rec, deps);
       if (action.type === 'wipe') {
@@ -369,112 +278,6 @@ export class Controller {
     await this.save();
   }
 
-  /**
-   * Provisions a new database at its target; for an existing one runs its operations one at
-   * a time (OpsRequests in file order, then those a spec change needs), and only then the
-   * regular reconcile at the spec it runs at: reconciliation pauses while an operation runs.
-   */
-  private async ensure(
-    action: Extract<Action, { type: 'ensure' }>,
-    rec: DatabaseRecord,
-    deps: ReconcileDeps & { clients: DatabaseClients & OpsClients },
-  ): Promise<void> {
-    const { clock, log } = this.deps;
-    if (!rec.applied) {
-      setCondition(
-        rec.conditions,
-        clock.now(),
-        Cond.Reconciling,
-        'True',
-        Reason.Progressing,
-        'provisioning',
-      );
-      await reconcileDatabase(action, rec, deps);
-      if (rec.conditions.some((c) => c.type === Cond.MembersReady && c.status === 'True')) {
-        rec.applied = action.spec;
-        for (const o of this.opsOf(rec.name).filter((x) => x.phase === 'Pending')) {
-          Object.assign(o, {
-            phase: 'Skipped',
-            reason: 'AppliedAtCreation',
-            message: 'the database was created with this change already in its spec',
-            finishedAt: new Date(clock.now()).toISOString(),
-            position: null,
-          });
-        }
-      }
-      return;
-    }
-    for (let round = 0; round < 50 && !this.abort.signal.aborted; round++) {
-      const ops = this.opsOf(rec.name);
-      if (!ops.some((o) => o.source === 'OpsRequest' && !isTerminal(o.phase))) {
-        const d = deriveOperations({
-          database: rec.name,
-          applied: rec.applied,
-          target: action.spec,
-          existing: ops,
-          revision: rec.lastGoodRevision,
-          now: clock.now(),
-        });
-        rec.applied = d.applied;
-        for (const o of d.add) this.state.operations[o.id] = o;
-        this.noteCondition(rec, 'VolumeSize', d.notes.volumeStays);
-        this.noteCondition(rec, 'UnsupportedChange', d.notes.unsupported);
-      }
-      const view = nextOperation(
-        this.opsOf(rec.name).map((op) => ({ op, apply: op.apply })),
-        rec.phase === 'Ready',
-      );
-      for (const w of view.waiting) {
-        const o = this.state.operations[w.id];
-        if (o) Object.assign(o, { position: w.position, message: w.message });
-      }
-      const next = view.next ? this.state.operations[view.next.id] : undefined;
-      if (!next) break;
-      const done = await runStoredOperation(next, rec, {
-        ...deps,
-        ...(this.deps.crashHook ? { crashHook: this.deps.crashHook } : {}),
-        persist: async (op) => {
-          this.state.operations[op.id] = op;
-          await this.save();
-        },
-      });
-      this.state.operations[done.id] = done;
-      if (!isTerminal(done.phase)) return; // shutting down: it resumes on the next start
-      log.debug({ database: rec.name, operation: done.id, phase: done.phase }, 'operation ended');
-    }
-    await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
-    await this.recordNotes(rec.name);
-    const waiting = this.opsOf(rec.name).some((o) => o.phase === 'Pending');
-    if (waiting && rec.phase === 'Ready') this.dispatch(action);
-  }
-
-  /** Audit: one git note per finished operation, retried on later rounds until pushed. */
-  private async recordNotes(database: string): Promise<void> {
-    const record = this.deps.recordNote;
-    if (!record) return;
-    for (const op of this.opsOf(database)) {
-      if (op.noted || !isTerminal(op.phase) || !op.revision || !/^[0-9a-f]{40}$/.test(op.revision))
-        continue;
-      if (op.phase === 'Skipped' && op.reason === 'AppliedAtCreation') continue;
-      try {
-        await record(op.revision, formatOperationNote({ ...op, file: op.file ?? undefined }));
-        op.noted = true;
-        await this.save();
-      } catch (err) {
-        this.deps.log.warn(
-          { operation: op.id, err: formatError(err) },
-          'could not record the git note; retrying later',
-        );
-        return;
-      }
-    }
-  }
-
-  private noteCondition(rec: DatabaseRecord, type: string, message: string | null): void {
-    if (message) setCondition(rec.conditions, this.deps.clock.now(), type, 'True', type, message);
-    else clearCondition(rec.conditions, type);
-  }
-
   private async save(): Promise<void> {
     this.state.updatedAt = new Date(this.deps.clock.now()).toISOString();
     await this.writer.save(this.state);
@@ -485,25 +288,4 @@ export class Controller {
     await Promise.race([this.deps.clock.sleep(ms, signal).catch(() => undefined), woken]);
     this.wake = undefined;
   }
-}
-
-/** Each effective field with its value and provenance, for `dbops status <db>`. */
-export function effectiveFields(eff: EffectiveDatabase): DatabaseRecord['effective'] {
-  const out: DatabaseRecord['effective'] = {};
-  for (const [field, origin] of Object.entries(eff.provenance)) {
-    let value: unknown = { spec: eff.spec };
-    for (const part of field.split('.')) {
-      value =
-        value !== null && typeof value === 'object'
-          ? (value as Record<string, unknown>)[part]
-          : undefined;
-    }
-    out[field] = {
-      value,
-      file: origin.file,
-      ...(origin.line ? { line: origin.line } : {}),
-      ...(origin.commit ? { commit: origin.commit } : {}),
-    };
-  }
-  return out;
 }

@@ -1,0 +1,126 @@
+import { Cond, Reason } from '../api/conditions.js';
+import { formatError } from '../errors.js';
+import type { OpsClients } from '../execute/context.js';
+import type { CrashHook } from '../execute/crash-hook.js';
+import { isTerminal } from '../execute/engine.js';
+import { nextOperation } from '../execute/queue.js';
+import type { Action } from '../plan/plan.js';
+import { formatOperationNote } from '../source/git-notes.js';
+import type { DatabaseClients } from './clients.js';
+import { clearCondition, setCondition } from './conditions.js';
+import { deriveOperations } from './derive.js';
+import { opsOf, skipPendingAtCreation } from './ledger.js';
+import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
+import { runStoredOperation } from './run-operation.js';
+import type { ControllerState, DatabaseRecord } from './store.js';
+
+/** What bringing one database to its target needs from the controller. */
+export interface EnsureDeps extends ReconcileDeps {
+  clients: DatabaseClients & OpsClients;
+  state: ControllerState;
+  save(): Promise<void>;
+  crashHook?: CrashHook;
+  recordNote?: (commit: string, text: string) => Promise<void>;
+}
+
+/**
+ * Provisions a new database at its target; for an existing one runs its operations one at a
+ * time (OpsRequests in file order, then those a spec change needs), and only then the regular
+ * reconcile at the spec it runs at: reconciliation pauses while an operation runs. Returns
+ * true when operations still wait and the database is Ready (the caller runs it again).
+ */
+export async function ensureDatabase(
+  action: Extract<Action, { type: 'ensure' }>,
+  rec: DatabaseRecord,
+  deps: EnsureDeps,
+): Promise<boolean> {
+  const { clock, state } = deps;
+  if (!rec.applied) {
+    setCondition(
+      rec.conditions,
+      clock.now(),
+      Cond.Reconciling,
+      'True',
+      Reason.Progressing,
+      'provisioning',
+    );
+    await reconcileDatabase(action, rec, deps);
+    if (rec.conditions.some((c) => c.type === Cond.MembersReady && c.status === 'True')) {
+      rec.applied = action.spec;
+      skipPendingAtCreation(state, rec.name, clock.now());
+    }
+    return false;
+  }
+  for (let round = 0; round < 50 && !deps.signal.aborted; round++) {
+    const ops = opsOf(state, rec.name);
+    if (!ops.some((o) => o.source === 'OpsRequest' && !isTerminal(o.phase))) {
+      const d = deriveOperations({
+        database: rec.name,
+        applied: rec.applied,
+        target: action.spec,
+        existing: ops,
+        revision: rec.lastGoodRevision,
+        now: clock.now(),
+      });
+      rec.applied = d.applied;
+      for (const o of d.add) state.operations[o.id] = o;
+      noteCondition(rec, clock.now(), 'VolumeSize', d.notes.volumeStays);
+      noteCondition(rec, clock.now(), 'UnsupportedChange', d.notes.unsupported);
+    }
+    const view = nextOperation(
+      opsOf(state, rec.name).map((op) => ({ op, apply: op.apply })),
+      rec.phase === 'Ready',
+    );
+    for (const w of view.waiting) {
+      const o = state.operations[w.id];
+      if (o) Object.assign(o, { position: w.position, message: w.message });
+    }
+    const next = view.next ? state.operations[view.next.id] : undefined;
+    if (!next) break;
+    const done = await runStoredOperation(next, rec, {
+      ...deps,
+      persist: async (op) => {
+        state.operations[op.id] = op;
+        await deps.save();
+      },
+    });
+    state.operations[done.id] = done;
+    if (!isTerminal(done.phase)) return false; // shutting down: it resumes on the next start
+  }
+  await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
+  await recordNotes(rec.name, deps);
+  return opsOf(state, rec.name).some((o) => o.phase === 'Pending') && rec.phase === 'Ready';
+}
+
+/** Audit: one git note per finished operation, retried on later rounds until pushed. */
+async function recordNotes(database: string, deps: EnsureDeps): Promise<void> {
+  if (!deps.recordNote) return;
+  for (const op of opsOf(deps.state, database)) {
+    if (op.noted || !isTerminal(op.phase) || !/^[0-9a-f]{40}$/.test(op.revision ?? '')) continue;
+    if (op.reason === 'AppliedAtCreation') continue;
+    try {
+      await deps.recordNote(
+        op.revision!,
+        formatOperationNote({ ...op, file: op.file ?? undefined }),
+      );
+      op.noted = true;
+      await deps.save();
+    } catch (err) {
+      deps.log.warn(
+        { operation: op.id, err: formatError(err) },
+        'could not record the git note; retrying later',
+      );
+      return;
+    }
+  }
+}
+
+function noteCondition(
+  rec: DatabaseRecord,
+  now: number,
+  type: string,
+  message: string | null,
+): void {
+  if (message) setCondition(rec.conditions, now, type, 'True', type, message);
+  else clearCondition(rec.conditions, type);
+}
