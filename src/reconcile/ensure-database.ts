@@ -5,7 +5,7 @@ import type { CrashHook } from '../execute/crash-hook.js';
 import { isTerminal } from '../execute/engine.js';
 import { nextOperation } from '../execute/queue.js';
 import type { Action } from '../plan/plan.js';
-import { formatOperationNote } from '../source/git-notes.js';
+import { formatOperationNote } from '../source/note-format.js';
 import type { DatabaseClients } from './clients.js';
 import { clearCondition, setCondition } from './conditions.js';
 import { deriveOperations } from './derive.js';
