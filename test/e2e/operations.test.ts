@@ -333,4 +333,30 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
       await c.end();
     }
   });
+
+  it('a Postgres replicas change in the spec adds a streaming standby (HorizontalScaling)', async () => {
+    const spec = postgres('orders', { replicas: 3 }).replace(
+      '  deletionPolicy: Halt\n',
+      '  configuration:\n    inline:\n      user.conf: |\n        work_mem = 8MB\n  deletionPolicy: Halt\n',
+    );
+    await pushFiles(env.url, { 'databases/orders.yaml': spec }, 'orders: 3 replicas');
+    const s = await env.until(
+      'a third member streaming',
+      (x) =>
+        x.opsRequests.some(
+          (o) =>
+            o.database === 'orders' && o.type === 'HorizontalScaling' && o.phase === 'Successful',
+        ) &&
+        db(x, 'orders').phase === 'Ready' &&
+        db(x, 'orders').members.length === 3,
+    );
+    expect(
+      db(s, 'orders')
+        .members.map((m) => m.role)
+        .sort(),
+    ).toEqual(['primary', 'standby', 'standby']);
+    expect(db(s, 'orders').conditions.find((c) => c.type === 'ReplicationHealthy')).toMatchObject({
+      status: 'True',
+    });
+  });
 });
