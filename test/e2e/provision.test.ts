@@ -169,4 +169,25 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
       again.disconnect();
     }
   });
+
+  it('deletes the data of a removed database only when its last spec said WipeOut', async () => {
+    await pushFiles(
+      env.url,
+      { 'databases/scratch.yaml': redisStandalone('scratch', { deletionPolicy: 'WipeOut' }) },
+      'add scratch',
+    );
+    await env.until(
+      'scratch ready',
+      (s) => s.databases.find((d) => d.name === 'scratch')?.phase === 'Ready',
+    );
+    expect(existsSync(join(env.stateDir, 'runtime', 'scratch'))).toBe(true);
+    await pushFiles(env.url, { 'databases/scratch.yaml': null }, 'remove scratch');
+    const s = await env.until(
+      'scratch wiped',
+      (x) => !x.databases.some((d) => d.name === 'scratch'),
+    );
+    expect(existsSync(join(env.stateDir, 'runtime', 'scratch'))).toBe(false);
+    expect(await env.app.runtime.observe('scratch')).toBeUndefined();
+    expect(db(s, 'extra').phase).toBe('Ready');
+  });
 });
