@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/api/status.js';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { pushFiles } from '../helpers/git-work.js';
 import { startRedisLoad, type LoadReport } from '../helpers/load-writer.js';
 import { opsRequest, redisCluster } from '../helpers/manifests.js';
@@ -123,5 +124,51 @@ describe('operations on a Redis Cluster under load', () => {
       expect(m.volume.capacityBytes).toBeGreaterThanOrEqual(2 * 1024 ** 3);
     });
     expect(load).toMatchObject({ failed: 0, lost: 0 });
+  });
+
+  it('runs one operation at a time; the next waits in arrival order with its position', async () => {
+    await pushFiles(
+      env.url,
+      {
+        'ops/20261121-140000-cache-restart.yaml': opsRequest(
+          'Redis',
+          'cache-restart-2',
+          'cache',
+          'Restart',
+          '',
+        ),
+        'ops/20261121-140001-cache-lfu.yaml': opsRequest(
+          'Redis',
+          'cache-lfu',
+          'cache',
+          'Reconfigure',
+          '  configuration:\n    applyConfig:\n      redis.conf: |\n        maxmemory-policy allkeys-lfu\n',
+        ),
+      },
+      'two operations in one commit',
+    );
+    await env.app.controller.round({ fetch: true });
+    const seen = await waitFor(
+      systemClock,
+      'the second operation queued behind the first',
+      () => {
+        const ops = env.app.controller.status().opsRequests;
+        const first = ops.find((o) => o.name === 'cache-restart-2');
+        const second = ops.find((o) => o.name === 'cache-lfu');
+        return first?.phase === 'Progressing' && second?.phase === 'Pending' ? second : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
+    expect(seen.position).toBe(1);
+    expect(seen.message).toMatch(/waiting for cache-restart-2/);
+    const s = await env.until(
+      'both ended',
+      (x) => ended(x, 'cache-restart-2') && ended(x, 'cache-lfu'),
+    );
+    const [a, b] = ['cache-restart-2', 'cache-lfu'].map((n) =>
+      s.opsRequests.find((o) => o.name === n)!,
+    );
+    expect([a!.phase, b!.phase]).toEqual(['Successful', 'Successful']);
+    expect(Date.parse(b!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a!.finishedAt!));
   });
 });
