@@ -12,7 +12,7 @@ import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
 import { clearCondition } from './conditions.js';
 import { ensureDatabase } from './ensure-database.js';
-import { executedDigests, recordOpsRequests } from './ledger.js';
+import { endOpsOfRemoved, executedDigests, recordOpsRequests } from './ledger.js';
 import { recordDesired, recordOf } from './records.js';
 import { reconcileDatabase } from './reconcile-database.js';
 import {
@@ -267,6 +267,9 @@ export class Controller {
       });
       if (again) this.dispatch(action);
     } else {
+      if (action.type === 'wipe' || (action.type === 'halt' && action.reason === 'removed')) {
+        endOpsOfRemoved(this.state, action.database, this.deps.clock.now());
+      }
       await reconcileDatabase(action, rec, deps);
       if (action.type === 'wipe') {
         delete this.state.databases[action.database];

@@ -75,9 +75,29 @@ export function skipPendingAtCreation(state: ControllerState, database: string, 
   }
 }
 
-function end(o: StoredOp, now: number, reason: string, message: string): void {
+/**
+ * A database whose manifest was removed: its queued operations are Skipped, one that was
+ * running is Failed (it stopped halfway; nothing resumes it for a halted database).
+ */
+export function endOpsOfRemoved(state: ControllerState, database: string, now: number): void {
+  for (const o of opsOf(state, database)) {
+    if (o.phase === 'Pending')
+      end(o, now, 'DatabaseRemoved', 'the database was removed before the operation started');
+    if (o.phase === 'Progressing') {
+      end(o, now, 'DatabaseRemoved', 'the database was removed while the operation ran', 'Failed');
+    }
+  }
+}
+
+function end(
+  o: StoredOp,
+  now: number,
+  reason: string,
+  message: string,
+  phase: 'Skipped' | 'Failed' = 'Skipped',
+): void {
   Object.assign(o, {
-    phase: 'Skipped',
+    phase,
     reason,
     message,
     finishedAt: new Date(now).toISOString(),
