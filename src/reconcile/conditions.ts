@@ -25,11 +25,6 @@ export function clearCondition(list: Condition[], type: string): void {
   if (i >= 0) list.splice(i, 1);
 }
 
-/** Reads a condition's status; 'Unknown' when absent. */
-export function conditionStatus(list: readonly Condition[], type: string): Condition['status'] {
-  return list.find((c) => c.type === type)?.status ?? 'Unknown';
-}
-
 /** The detail conditions that must all be True for a database to be Ready. */
 const readiness = [Cond.MembersReady, Cond.ClusterHealthy, Cond.ReplicationHealthy] as const;
 
