@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DbopsError, codes } from '../errors.js';
+import { pathExists } from '../platform/files.js';
 
 const run = promisify(execFile);
 
@@ -45,15 +46,6 @@ export async function ensureGit(): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Creates `<root>/<name>.git` once: a bare repository that accepts pushes over HTTP, holding
  * one commit of `fromDir`'s files on `branch` (default main), or no commit without `fromDir`.
@@ -73,7 +65,7 @@ export async function initBareRepo(opts: {
     });
   }
   const bareDir = join(opts.root, `${opts.name.replace(/\.git$/, '')}.git`);
-  if (await exists(bareDir)) return { bareDir, created: false };
+  if (await pathExists(bareDir)) return { bareDir, created: false };
   await ensureGit();
   await mkdir(opts.root, { recursive: true });
   const branch = opts.branch ?? 'main';
@@ -87,7 +79,7 @@ export async function initBareRepo(opts: {
       await rename(tmp, bareDir);
     } catch (err) {
       // Someone else created it first: theirs wins, the call stays idempotent.
-      if (await exists(bareDir)) return { bareDir, created: false };
+      if (await pathExists(bareDir)) return { bareDir, created: false };
       throw err;
     }
   } finally {

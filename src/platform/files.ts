@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -51,4 +52,14 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
 /** Writes a value as pretty JSON, atomically. */
 export function writeJsonAtomic(path: string, value: unknown, opts: { mode?: number } = {}) {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', opts);
+}
+
+/** True when `path` exists (and, with `mode`, is accessible that way, e.g. X_OK). */
+export async function pathExists(path: string, mode: number = constants.F_OK): Promise<boolean> {
+  try {
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
 }

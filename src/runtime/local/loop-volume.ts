@@ -5,6 +5,7 @@ import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DbopsError, codes, type ErrorCode } from '../../errors.js';
+import { pathExists } from '../../platform/files.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 
 // Volumes of type `loop`: a sparse XFS image per member, loop-mounted, grown online (ext4 is
@@ -38,13 +39,11 @@ const install = (tool: string) => `apt-get install -y ${PACKAGE[tool] ?? 'mount'
 
 const stalled = (code: ErrorCode, message: string, hint: string) =>
   new DbopsError(code, message, { retry: 'stalled', hint });
-const exists = async (path: string, mode = constants.F_OK) =>
-  (await fsp.access(path, mode).catch(() => 'no')) !== 'no';
 
 // The absolute path of `tool` on PATH or in sbin (a non-login PATH may lack it); else undefined.
 async function findTool(tool: string): Promise<string | undefined> {
   for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SBIN]) {
-    if (await exists(join(dir, tool), constants.X_OK)) return join(dir, tool);
+    if (await pathExists(join(dir, tool), constants.X_OK)) return join(dir, tool);
   }
   return undefined;
 }
@@ -168,7 +167,7 @@ export async function ensureLoopVolume(
   const bytes = loopImageBytes(opts.bytes);
   await fsp.mkdir(dirname(image), { recursive: true, mode: 0o700 });
   await fsp.mkdir(mountPoint, { recursive: true, mode: 0o700 });
-  const created = !(await exists(image));
+  const created = !(await pathExists(image));
   if (created) {
     if (bytes > opts.bytes) log.warn({ image, asked: opts.bytes, bytes }, 'loop image rounded up');
     await formatImage(image, bytes);
@@ -193,7 +192,7 @@ export async function growLoopVolume(
 ): Promise<{ grown: boolean; capacityBytes: number; imageBytes: number }> {
   const { image, mountPoint, log } = opts;
   const target = loopImageBytes(opts.bytes);
-  if (!(await exists(image))) {
+  if (!(await pathExists(image))) {
     throw stalled(codes.notFound, `loop image ${image} does not exist`, 'create it first');
   }
   const device =
@@ -214,7 +213,7 @@ export async function growLoopVolume(
 /** Unmounts the volume and detaches every loop device still backing the image; no-op otherwise. */
 export async function unmountLoopVolume(opts: Omit<LoopVolumeOpts, 'bytes' | 'log'>) {
   if (await mountedDevice(opts.image, opts.mountPoint)) await run('umount', [opts.mountPoint]);
-  if (!(await exists(opts.image))) return;
+  if (!(await pathExists(opts.image))) return;
   // mount -o loop sets autoclear; a crash between attach and mount can still leak a device.
   const { stdout } = await run('losetup', ['-n', '-O', 'NAME', '-j', opts.image]);
   const mounted = new Set((await mounts()).map((m) => m.source));
@@ -231,7 +230,8 @@ export async function probeLoopSupport(opts: { scratchDir: string }): Promise<Lo
   const no = (reason: string): LoopVolumeSupport => ({ supported: false, reason, fs: 'xfs' });
   const uid = process.getuid?.();
   if (uid !== 0) return no(`loop mounts need root; running as uid ${uid}`);
-  if (!(await exists('/dev/loop-control'))) return no('/dev/loop-control missing: modprobe loop');
+  if (!(await pathExists('/dev/loop-control')))
+    return no('/dev/loop-control missing: modprobe loop');
   for (const tool of ['losetup', 'mount', 'umount', 'mkfs.xfs', 'xfs_growfs']) {
     if (!(await findTool(tool))) return no(`${tool} not found: ${install(tool)}`);
   }

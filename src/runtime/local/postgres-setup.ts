@@ -3,7 +3,7 @@ import { access, appendFile, chown, constants, rename, rm, stat } from 'node:fs/
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DbopsError, codes } from '../../errors.js';
-import { writeFileAtomic } from '../../platform/files.js';
+import { pathExists, writeFileAtomic } from '../../platform/files.js';
 import { includeLine, renderPgHba } from './postgres-config.js';
 import type { ServiceUser } from './proc.js';
 
@@ -85,7 +85,7 @@ export async function initdbMember(opts: {
   host: string;
   user: ServiceUser | undefined;
 }): Promise<void> {
-  if (await exists(opts.dataDir)) return;
+  if (await pathExists(opts.dataDir)) return;
   const tmp = `${opts.dataDir}.init`;
   const pwfile = join(dirname(opts.dataDir), '.pwfile');
   await rm(tmp, { recursive: true, force: true });
@@ -120,7 +120,7 @@ export async function basebackupMember(opts: {
   primaryPort: number;
   user: ServiceUser | undefined;
 }): Promise<void> {
-  if (await exists(opts.dataDir)) return;
+  if (await pathExists(opts.dataDir)) return;
   const tmp = `${opts.dataDir}.clone`;
   await rm(tmp, { recursive: true, force: true });
   const args = ['-h', opts.host, '-p', String(opts.primaryPort), '-U', 'postgres'];
@@ -135,13 +135,4 @@ export async function basebackupMember(opts: {
   // is not used: only the signal file is needed.
   await writeOwned(join(tmp, 'standby.signal'), '', opts.user);
   await rename(tmp, opts.dataDir);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
