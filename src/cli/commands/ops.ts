@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
 import type { OpsRequestStatus } from '../../api/status.js';
 import { DbopsError, codes } from '../../errors.js';
-import { loadState, toStatusDocument } from '../../reconcile/store.js';
-import { oneOf, parseCommand, stateDirOf } from '../args.js';
+import { toStatusDocument } from '../../reconcile/store.js';
+import { readControllerState } from '../controller-state.js';
+import { oneOf, parseCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../status-table.js';
 
@@ -58,13 +58,7 @@ export async function opsCommand(argv: string[], ctx: CommandContext): Promise<n
     });
   }
   const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
-  const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
-  const state = await loadState(stateDir);
-  if (!state) {
-    throw new DbopsError(codes.notFound, `no controller state in ${stateDir}`, {
-      retry: 'stalled',
-    });
-  }
+  const state = await readControllerState(values['state-dir'], ctx);
   const ops = toStatusDocument(state)
     .opsRequests.filter((o) => !values.database || o.database === values.database)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));

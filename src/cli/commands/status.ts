@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
 import { DbopsError, codes } from '../../errors.js';
-import { loadState, toStatusDocument } from '../../reconcile/store.js';
-import { oneOf, parseCommand, stateDirOf } from '../args.js';
+import { toStatusDocument } from '../../reconcile/store.js';
+import { readControllerState } from '../controller-state.js';
+import { oneOf, parseCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { renderStatus } from '../status-table.js';
 
@@ -15,14 +15,7 @@ Shows the databases, their members and OpsRequests as the controller last record
 export async function statusCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommand('status', argv, { output: { type: 'string' } }, 1);
   const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
-  const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
-  const state = await loadState(stateDir);
-  if (!state) {
-    throw new DbopsError(codes.notFound, `no controller state in ${stateDir}`, {
-      retry: 'stalled',
-      hint: 'start one with `dbops run --repo ...` (or `npm start` for the demo), or pass --state-dir',
-    });
-  }
+  const state = await readControllerState(values['state-dir'], ctx);
   const doc = toStatusDocument(state);
   const database = positionals[0];
   if (database && !doc.databases.some((d) => d.name === database)) {
