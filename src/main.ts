@@ -48,20 +48,10 @@ export interface Assembly {
 export const databaseClients: DatabaseClients & OpsClients = {
   ensureCluster,
   observePostgres,
-  redisRole: async (conn) => {
-    const o = await observeRedis(conn);
-    return {
-      role: o.role,
-      ...(o.masterLinkUp === undefined ? {} : { masterLinkUp: o.masterLinkUp }),
-    };
-  },
+  observeRedis,
   readRedisSettings,
   applyRedisSettings,
   failoverShard,
-  postgresState: async (conn) => {
-    const o = await observePostgres(conn);
-    return { role: o.role, replication: o.replication };
-  },
   readPostgresSettings,
   reloadPostgres,
 };

@@ -1,4 +1,9 @@
 import type { DatabaseSpec } from '../api/desired.js';
+import type { observePostgres } from '../db/postgres/observe.js';
+import type { readPostgresSettings, reloadPostgres } from '../db/postgres/settings.js';
+import type { failoverShard } from '../db/redis/failover.js';
+import type { observeRedis } from '../db/redis/observe.js';
+import type { applyRedisSettings, readRedisSettings } from '../db/redis/settings.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Credentials, Runtime } from '../runtime/runtime.js';
@@ -14,30 +19,13 @@ export interface Conn {
 
 /** What day-2 operations need from the database adapters (db/redis, db/postgres). */
 export interface OpsClients {
-  redisRole(conn: Conn): Promise<{ role: 'master' | 'replica'; masterLinkUp?: boolean }>;
-  readRedisSettings(conn: Conn & { keys: string[] }): Promise<Record<string, string>>;
-  applyRedisSettings(
-    conn: Conn & { target: Record<string, string> },
-  ): Promise<{ changed: string[]; needRestart: string[] }>;
-  failoverShard(input: {
-    master: { host: string; port: number };
-    replica: { host: string; port: number };
-    password: string;
-    clock: Clock;
-    log: Logger;
-    timeoutMs?: number;
-    signal?: AbortSignal;
-  }): Promise<{ performed: boolean }>;
-  postgresState(conn: Conn & { user: string }): Promise<{
-    role: 'primary' | 'standby';
-    replication: { name: string; state: string }[];
-  }>;
-  readPostgresSettings(
-    conn: Conn & { user: string; keys: string[]; raw?: boolean },
-  ): Promise<Record<string, string>>;
-  reloadPostgres(
-    conn: Conn & { user: string; clock: Clock },
-  ): Promise<{ pendingRestart: string[]; fileErrors: string[] }>;
+  observeRedis: typeof observeRedis;
+  readRedisSettings: typeof readRedisSettings;
+  applyRedisSettings: typeof applyRedisSettings;
+  failoverShard: typeof failoverShard;
+  observePostgres: typeof observePostgres;
+  readPostgresSettings: typeof readPostgresSettings;
+  reloadPostgres: typeof reloadPostgres;
 }
 
 /** Everything the steps of one operation work with. `before`/`after` are fixed at its start. */

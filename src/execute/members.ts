@@ -33,8 +33,8 @@ export async function membersWithRoles(ctx: OpCtx): Promise<RollingMember[]> {
   for (const m of members) {
     let role: string = m.role;
     if (m.running) {
-      if (ctx.before.kind === 'Redis') role = (await ctx.clients.redisRole(connOf(ctx, m))).role;
-      else role = (await ctx.clients.postgresState(connOf(ctx, m))).role;
+      if (ctx.before.kind === 'Redis') role = (await ctx.clients.observeRedis(connOf(ctx, m))).role;
+      else role = (await ctx.clients.observePostgres(connOf(ctx, m))).role;
     }
     out.push({ name: m.name, shard: m.shard, role });
   }
@@ -59,7 +59,7 @@ export async function followerInSync(ctx: OpCtx, name: string): Promise<StepResu
   const m = await memberNamed(ctx, name);
   if (!m.running) return { kind: 'wait', retryAfterMs: 200, message: `${name} is not running yet` };
   if (ctx.before.kind === 'Redis') {
-    const r = await ctx.clients.redisRole(connOf(ctx, m));
+    const r = await ctx.clients.observeRedis(connOf(ctx, m));
     if (r.role === 'master' || r.masterLinkUp) return { kind: 'done' };
     return {
       kind: 'wait',
@@ -67,11 +67,11 @@ export async function followerInSync(ctx: OpCtx, name: string): Promise<StepResu
       message: `${name} is not in sync with its master yet`,
     };
   }
-  const state = await ctx.clients.postgresState(connOf(ctx, m));
+  const state = await ctx.clients.observePostgres(connOf(ctx, m));
   if (state.role === 'primary') return { kind: 'done' };
   const all = await observedMembers(ctx);
   for (const other of all.filter((x) => x.running && x.name !== name)) {
-    const s = await ctx.clients.postgresState(connOf(ctx, other));
+    const s = await ctx.clients.observePostgres(connOf(ctx, other));
     if (
       s.role === 'primary' &&
       s.replication.some((r) => r.name === name && r.state === 'streaming')
