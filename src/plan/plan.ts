@@ -67,42 +67,32 @@ function decide(name: string, desired: PlanDesired, known: PlanKnown): Action {
         'not in the newest revision, but some manifests could not be read: the database is kept as it is until they are fixed',
     };
   }
-  if (!last) {
-    if (known.haltedForRemoval.has(name)) {
-      return { type: 'keep', database: name, message: 'manifest removed: halted, data kept' };
-    }
+  if (last?.deletionPolicy === 'WipeOut') {
     return {
-      type: 'halt',
+      type: 'wipe',
       database: name,
-      reason: 'removed',
-      message: 'no manifest and no applied spec: halted, data kept',
+      message: 'manifest removed and its last spec said deletionPolicy WipeOut: data deleted',
     };
   }
-  switch (last.deletionPolicy) {
-    case 'WipeOut':
-      return {
-        type: 'wipe',
-        database: name,
-        message: 'manifest removed and its last spec said deletionPolicy WipeOut: data deleted',
-      };
-    case 'DoNotTerminate':
-      return {
-        type: 'keep',
-        database: name,
-        message:
-          'manifest removed but its last spec said deletionPolicy DoNotTerminate: still running; restore the file, change deletionPolicy first, then remove it',
-      };
-    default:
-      if (known.haltedForRemoval.has(name)) {
-        return { type: 'keep', database: name, message: 'manifest removed: halted, data kept' };
-      }
-      return {
-        type: 'halt',
-        database: name,
-        reason: 'removed',
-        message: `manifest removed: halted, data kept (deletionPolicy ${last.deletionPolicy}; only WipeOut deletes data)`,
-      };
+  if (last?.deletionPolicy === 'DoNotTerminate') {
+    return {
+      type: 'keep',
+      database: name,
+      message:
+        'manifest removed but its last spec said deletionPolicy DoNotTerminate: still running; restore the file, change deletionPolicy first, then remove it',
+    };
   }
+  if (known.haltedForRemoval.has(name)) {
+    return { type: 'keep', database: name, message: 'manifest removed: halted, data kept' };
+  }
+  return {
+    type: 'halt',
+    database: name,
+    reason: 'removed',
+    message: last
+      ? `manifest removed: halted, data kept (deletionPolicy ${last.deletionPolicy}; only WipeOut deletes data)`
+      : 'no manifest and no applied spec: halted, data kept',
+  };
 }
 
 function fromSpec(name: string, spec: DatabaseSpec, stale: boolean): Action {
