@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Condition } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
-import type { ManifestError } from '../api/manifest-error.js';
 import type {
   DatabasePhase,
   DatabaseStatus,
@@ -33,14 +32,7 @@ export interface DatabaseRecord {
 }
 
 /** The controller's durable state (status.json under the state dir). */
-export interface ControllerState {
-  apiVersion: 'dbops.dev/v1';
-  revision: string | null;
-  source: string;
-  runtime: string;
-  updatedAt: string;
-  sourceError: string | null;
-  errors: ManifestError[];
+export interface ControllerState extends Omit<StatusDocument, 'databases' | 'opsRequests'> {
   databases: Record<string, DatabaseRecord>;
   /** Operations by id: OpsRequests and operations derived from spec changes. */
   operations: Record<string, StoredOp>;
