@@ -45,7 +45,7 @@ export const ensureCluster: Step = async (ctx) => {
     clearCondition(ctx.record.conditions, Cond.ClusterHealthy);
     return;
   }
-  const observed = await ctx.runtime.observe(spec.name);
+  const observed = ctx.observed ?? (await ctx.runtime.observe(spec.name));
   const byName = new Map(observed?.members.map((m) => [m.name, m]) ?? []);
   const members = ctx.members.map((m) => {
     const o = byName.get(m.name);
@@ -206,7 +206,7 @@ export function applyObserved(
 export const ensureSteps: readonly { name: string; run: Step }[] = [
   { name: 'credentials', run: ensureCredentials },
   { name: 'members', run: ensureMembers },
-  { name: 'cluster', run: ensureCluster },
   { name: 'observe', run: observeMembers },
+  { name: 'cluster', run: ensureCluster },
   { name: 'replication', run: checkReplication },
 ];
