@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { KeyedLock } from '../platform/lock.js';
+import { retryOnConflict } from '../platform/retry-conflict.js';
 import { cachePath, netArgs, type RemoteRepo } from './git-cache.js';
 import { classifyRemoteError, remoteError } from './git-errors.js';
 import type { GitSource } from './git-source.js';
@@ -153,7 +154,13 @@ async function attempt({ r, gitdir, commit, text, author, signal }: Round) {
 export async function appendNote(
   source: GitSource,
   entry: NoteEntry,
-  opts: { author: Author; signal?: AbortSignal; maxAttempts?: number; clock?: Clock },
+  opts: {
+    author: Author;
+    signal?: AbortSignal;
+    maxAttempts?: number;
+    clock?: Clock;
+    random?: () => number;
+  },
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   const commit = entry.commit.toLowerCase();
   if (!/^[0-9a-f]{40}$/.test(commit)) return { ok: false, reason: 'commit must be 40 hex digits' };
@@ -168,34 +175,46 @@ export async function appendNote(
     author: opts.author,
     signal: opts.signal,
   };
-  const max = Math.max(1, opts.maxAttempts ?? 5);
+  let repaired = false;
+  // A torn notes cache holds nothing the remote lacks: it is dropped and refetched, once.
+  const once = async () => {
+    await prepare(r, gitdir);
+    try {
+      return await attempt(round);
+    } catch (err) {
+      if (repaired || classifyRemoteError(err).kind !== 'other') throw err;
+      repaired = true;
+      r.log.warn({ cache: gitdir }, 'notes cache unusable; recreating it');
+      await forget(gitdir);
+      await prepare(r, gitdir);
+      return attempt(round);
+    }
+  };
   return locks.run(gitdir, async () => {
-    let repaired = false;
-    for (let n = 1; ; n++) {
-      try {
-        await prepare(r, gitdir);
-        const outcome = await attempt(round);
-        if (outcome !== 'conflict') {
-          r.log.info({ commit, outcome, attempts: n }, 'git note recorded');
-          return { ok: true };
-        }
-        if (n >= max)
-          return { ok: false, reason: `${notesRef} kept moving; gave up after ${n} tries` };
-        r.log.info({ commit, attempt: n }, 'notes push rejected: the ref moved; re-applying');
-        const backoff = Math.min(2000, 100 * 2 ** (n - 1)) * (0.5 + Math.random());
-        await (opts.clock ?? systemClock).sleep(Math.round(backoff), opts.signal);
-      } catch (err) {
-        if (opts.signal?.aborted) return { ok: false, reason: 'aborted' };
-        // The notes cache holds nothing the remote lacks: a torn one is dropped and refetched.
-        if (classifyRemoteError(err).kind === 'other' && !repaired) {
-          repaired = true;
-          r.log.warn({ cache: gitdir }, 'notes cache unusable; recreating it');
-          await forget(gitdir);
-          continue;
-        }
-        const e = remoteError(err, { url: r.url, branch: notesRef, secrets: r.secrets });
-        return { ok: false, reason: e.message };
-      }
+    try {
+      const out = await retryOnConflict<'present' | 'pushed'>(
+        async () => {
+          const outcome = await once();
+          return outcome === 'conflict'
+            ? { done: false, why: `${notesRef} kept moving` }
+            : { done: true, value: outcome };
+        },
+        {
+          clock: opts.clock ?? systemClock,
+          random: opts.random ?? Math.random,
+          maxAttempts: opts.maxAttempts ?? 5,
+          signal: opts.signal,
+          onConflict: (attempt) =>
+            r.log.info({ commit, attempt }, 'notes push rejected: the ref moved; re-applying'),
+        },
+      );
+      if (!out.ok) return { ok: false, reason: `${out.why}; gave up after ${out.attempts} tries` };
+      r.log.info({ commit, outcome: out.value, attempts: out.attempts }, 'git note recorded');
+      return { ok: true };
+    } catch (err) {
+      if (opts.signal?.aborted) return { ok: false, reason: 'aborted' };
+      const e = remoteError(err, { url: r.url, branch: notesRef, secrets: r.secrets });
+      return { ok: false, reason: e.message };
     }
   });
 }
