@@ -1,122 +1,62 @@
 import * as fs from 'node:fs';
-import git, { type TreeEntry } from 'isomorphic-git';
-import { DbopsError, codes } from '../errors.js';
+import git from 'isomorphic-git';
 import { cachePath, netArgs } from './git-cache.js';
 import { remoteError } from './git-errors.js';
 import type { GitSource } from './git-source.js';
-import { normalizeSubPath } from './git-tree.js';
+import { checkCommitPaths, writeCommit } from './git-write.js';
+import type { CommitRequest, CommitResult } from './source.js';
 
-/** The outcome of a commit and push: the new revision, or a conflict to retry on a new head. */
-export type CommitResult = { ok: true; revision: string } | { ok: false; reason: 'conflict' };
-
-/** A file to write, its path relative to the source's sub-path. */
-export interface CommitFile {
-  path: string;
-  content: string;
-}
+export type { CommitFile, CommitResult } from './source.js';
 
 /** Ref that holds the commit being pushed; never a branch, so fetches never fight over it. */
 const outgoingRef = 'refs/dbops/outgoing';
-
-type Tree = Map<string, { file: string } | Tree>;
-
-function nest(files: CommitFile[], subPath: string): Tree {
-  const root: Tree = new Map();
-  for (const f of files) {
-    const rel = normalizeSubPath(f.path);
-    if (!rel)
-      throw new DbopsError(codes.usage, 'a committed file needs a path', { retry: 'stalled' });
-    const parts = (subPath ? `${subPath}/${rel}` : rel).split('/');
-    let node = root;
-    for (const dir of parts.slice(0, -1)) {
-      const next = node.get(dir);
-      if (next instanceof Map) node = next;
-      else {
-        const made: Tree = new Map();
-        node.set(dir, made);
-        node = made;
-      }
-    }
-    node.set(parts[parts.length - 1]!, { file: f.content });
-  }
-  return root;
-}
-
-/** Writes `changes` over the tree `base` (undefined: empty) and returns the new tree id. */
-async function overlay(gitdir: string, base: string | undefined, changes: Tree): Promise<string> {
-  const entries = new Map<string, TreeEntry>();
-  if (base)
-    for (const e of (await git.readTree({ fs, gitdir, oid: base })).tree) entries.set(e.path, e);
-  for (const [name, change] of changes) {
-    const old = entries.get(name);
-    if (change instanceof Map) {
-      const oid = await overlay(gitdir, old?.type === 'tree' ? old.oid : undefined, change);
-      entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
-    } else {
-      const oid = await git.writeBlob({ fs, gitdir, blob: Buffer.from(change.file, 'utf8') });
-      entries.set(name, { mode: '100644', path: name, oid, type: 'blob' });
-    }
-  }
-  return git.writeTree({ fs, gitdir, tree: [...entries.values()] });
-}
 
 function isConflict(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return code === 'PushRejectedError' || code === 'GitPushError';
 }
 
+/** The remote's head of `branch`, or undefined when it has no such branch. */
+async function remoteBranchHead(source: GitSource, branch: string, signal?: AbortSignal) {
+  const r = source.remote;
+  const refs = await git
+    .listServerRefs({ ...netArgs(r, signal), prefix: `refs/heads/${branch}` })
+    .catch((err: unknown) => {
+      throw remoteError(err, { url: r.url, branch, secrets: r.secrets });
+    });
+  return refs.find((x) => x.ref === `refs/heads/${branch}`)?.oid;
+}
+
 /**
- * Commits `files` (paths relative to the source's sub-path) on top of `parent` (default: the
- * head of the source's latest fetch) and pushes it to the source's branch. Returns
- * `{ ok: false, reason: 'conflict' }` when the branch moved meanwhile: fetch, re-apply the
- * intent on the new head, and call again. `author.timestamp` is clock milliseconds; the commit
- * is deterministic for the same inputs. Throws source DbopsErrors for network and auth errors.
+ * Commits `req.files` (paths relative to the source's sub-path) on top of `req.parent`
+ * (default: the head of the source's latest fetch) and pushes it to `req.branch` (default: the
+ * source's branch), never forced. Returns `{ ok: false, reason: 'conflict' }` when the branch
+ * moved meanwhile: fetch, re-apply the intent on the new head, and call again. Another branch
+ * that exists already is left alone and its head returned (`existed`). Throws source
+ * DbopsErrors for network and auth errors.
  */
-export async function commitAndPush(
-  source: GitSource,
-  opts: {
-    files: CommitFile[];
-    message: string;
-    author: { name: string; email: string; timestamp: number };
-    parent?: string;
-    signal?: AbortSignal;
-  },
-): Promise<CommitResult> {
-  const changes = nest(opts.files, source.subPath);
+export async function commitAndPush(source: GitSource, req: CommitRequest): Promise<CommitResult> {
+  checkCommitPaths(req.files, source.subPath);
   return source.exclusive(async () => {
     const r = source.remote;
-    const branch = await source.branch(opts.signal);
-    const base = await baseCommit(source, branch, opts.parent, opts.signal);
+    const watched = await source.branch(req.signal);
+    const branch = req.branch ?? watched;
+    if (branch !== watched) {
+      const existing = await remoteBranchHead(source, branch, req.signal);
+      if (existing) return { ok: true, revision: existing, existed: true };
+    }
+    const base = await baseCommit(source, watched, req.parent, req.signal);
     if (!base) return { ok: false, reason: 'conflict' };
     const { gitdir, parent } = base;
-    const { tree: baseTree } = await git
-      .readCommit({ fs, gitdir, oid: parent })
-      .then((c) => c.commit);
-    const tree = await overlay(gitdir, baseTree, changes);
-    const who = {
-      name: opts.author.name,
-      email: opts.author.email,
-      timestamp: Math.floor(opts.author.timestamp / 1000),
-      timezoneOffset: 0,
-    };
-    const oid = await git.commit({
-      fs,
-      gitdir,
-      message: opts.message.endsWith('\n') ? opts.message : `${opts.message}\n`,
-      author: who,
-      committer: who,
-      tree,
-      parent: [parent],
-      noUpdateBranch: true,
-    });
+    const oid = await writeCommit(gitdir, source.subPath, parent, req);
     await git.writeRef({ fs, gitdir, ref: outgoingRef, value: oid, force: true });
     try {
       const res = await git.push({
-        ...netArgs(r, opts.signal),
+        ...netArgs(r, req.signal),
         gitdir,
         ref: outgoingRef,
         remoteRef: `refs/heads/${branch}`,
-        signal: opts.signal,
+        signal: req.signal,
       });
       if (!res.ok) return { ok: false, reason: 'conflict' };
     } catch (err) {
@@ -126,15 +66,12 @@ export async function commitAndPush(
       }
       throw remoteError(err, { url: r.url, branch, secrets: r.secrets });
     }
-    await git.writeRef({
-      fs,
-      gitdir,
-      ref: `refs/remotes/origin/${branch}`,
-      value: oid,
-      force: true,
-    });
-    source.noteHead(oid);
-    r.log.info({ branch, revision: oid, files: opts.files.length }, 'pushed commit');
+    if (branch === watched) {
+      const ref = `refs/remotes/origin/${branch}`;
+      await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
+      source.noteHead(oid);
+    }
+    r.log.info({ branch, revision: oid, files: req.files.length }, 'pushed commit');
     return { ok: true, revision: oid };
   });
 }

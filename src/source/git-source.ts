@@ -4,6 +4,7 @@ import { KeyedLock } from '../platform/lock.js';
 import type { Logger } from '../platform/logger.js';
 import type { GitAuth } from './auth.js';
 import { DbopsError } from '../errors.js';
+import { commitAndPush } from './git-commit.js';
 import { forgetCache, remoteDefaultBranch, syncCache, type RemoteRepo } from './git-cache.js';
 import { normalizeSubPath, readManifestTree } from './git-tree.js';
 import { parseRemoteUrl, secretsOf } from './redact.js';
@@ -77,7 +78,7 @@ export function createGitSource(opts: {
   };
   const exclusive = <T>(fn: () => Promise<T>) => lock.run('cache', fn);
 
-  return {
+  const source: GitSource = {
     description,
     url: parsed.url,
     subPath,
@@ -115,7 +116,9 @@ export function createGitSource(opts: {
         );
         return { revision: commit, files: files.map((f) => ({ ...f })), fetchedAt };
       }),
+    commit: (req) => commitAndPush(source, req),
     // Waits for a running fetch or push; the cache stays on disk for the next start.
     close: () => exclusive(() => Promise.resolve()),
   };
+  return source;
 }

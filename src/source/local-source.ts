@@ -8,6 +8,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { GitAuth } from './auth.js';
 import { createGitSource } from './git-source.js';
+import { commitToLocalRepo } from './local-commit.js';
 import { isManifestPath, normalizeSubPath, readManifestTree } from './git-tree.js';
 import { stripUserInfo } from './redact.js';
 import { maxManifestBytes, type SourceFile, type Source } from './source.js';
@@ -68,16 +69,22 @@ export function createLocalRepoSource(opts: {
   const dir = resolve(opts.dir);
   const subPath = normalizeSubPath(opts.path);
   const description = `${dir}#${opts.branch ?? 'HEAD'}:/${subPath}`;
+  const gitDir = async () => {
+    const gitdir = await findGitDir(dir);
+    if (gitdir) return gitdir;
+    throw new DbopsError(codes.usage, `${dir} is not a Git repository`, {
+      retry: 'stalled',
+      hint: 'pass the directory of a Git repository, or an http(s) URL',
+    });
+  };
   return {
     description,
+    async commit(req) {
+      const gitdir = await gitDir();
+      return commitToLocalRepo({ dir, gitdir, branch: opts.branch, subPath }, req);
+    },
     async fetch() {
-      const gitdir = await findGitDir(dir);
-      if (!gitdir) {
-        throw new DbopsError(codes.usage, `${dir} is not a Git repository`, {
-          retry: 'stalled',
-          hint: 'pass the directory of a Git repository, or an http(s) URL',
-        });
-      }
+      const gitdir = await gitDir();
       const revision = await resolveHead(gitdir, opts.branch, description);
       const files = await readManifestTree({
         gitdir,
@@ -144,6 +151,13 @@ export function createDirectorySource(opts: {
       }
       return { revision: `local:${digest.digest('hex')}`, files, fetchedAt: opts.clock.now() };
     },
+    commit: () =>
+      Promise.resolve({
+        ok: false,
+        reason: 'refused',
+        message: `${root} is a plain directory, not a Git repository: there is nothing to commit to`,
+        hint: 'run git init and commit the manifests there, or pass an http(s) URL',
+      }),
     close: () => Promise.resolve(),
   };
 }

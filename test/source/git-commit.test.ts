@@ -120,6 +120,23 @@ describe('commitAndPush', () => {
     expect(res).toEqual({ ok: false, reason: 'conflict' });
   });
 
+  it('pushes a review branch from the watched head; a second call finds it and pushes nothing', async () => {
+    const src = make();
+    const head = (await src.fetch()).revision;
+    const req = {
+      files: [{ path: 'ops/review.yaml', content: 'r: 1\n' }],
+      message: 'review me',
+      author,
+      branch: 'dbops/cache-20260102-030405',
+    };
+    const first = await src.commit(req);
+    const tip = await show('%H', 'dbops/cache-20260102-030405');
+    expect(first).toEqual({ ok: true, revision: tip });
+    expect(await show('%P', 'dbops/cache-20260102-030405')).toBe(head);
+    expect(await remoteHead(fx)).toBe(head);
+    expect(await src.commit(req)).toEqual({ ok: true, revision: tip, existed: true });
+  });
+
   it('rejects a path that leaves the repository', async () => {
     const src = make();
     await expect(
