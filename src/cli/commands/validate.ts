@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { ManifestError } from '../../api/manifest-error.js';
 import { loadDesiredState } from '../../manifests/load.js';
 import { systemClock } from '../../platform/clock.js';
 import { createDirectorySource } from '../../source/local-source.js';
@@ -10,6 +11,20 @@ export const validateHelp = `Usage: dbops validate [DIR] [--path SUBDIR] [--outp
 Validates every *.yaml/*.yml manifest under DIR (default: the current directory) as the
 controller would, without touching any database. Exit code 0 when valid, 1 when not.
 `;
+
+/** Prints warnings, then errors, each with file:line:column and field (and the error's hint). */
+export function printProblems(
+  out: NodeJS.WritableStream,
+  problems: { errors: readonly ManifestError[]; warnings: readonly ManifestError[] },
+): void {
+  for (const w of problems.warnings) {
+    out.write(`warning: ${w.file}:${w.line}:${w.column} ${w.field}: ${w.message}\n`);
+  }
+  for (const e of problems.errors) {
+    out.write(`error: ${e.file}:${e.line}:${e.column} ${e.field}: ${e.message} (${e.code})\n`);
+    if (e.hint) out.write(`  ${e.hint}\n`);
+  }
+}
 
 /** `dbops validate`: reads a directory, prints every error with file:line:column and field. */
 export async function validateCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -40,15 +55,7 @@ export async function validateCommand(argv: string[], ctx: CommandContext): Prom
       ) + '\n',
     );
   } else {
-    for (const w of desired.warnings) {
-      ctx.stderr.write(`warning: ${w.file}:${w.line}:${w.column} ${w.field}: ${w.message}\n`);
-    }
-    for (const e of desired.errors) {
-      ctx.stderr.write(
-        `error: ${e.file}:${e.line}:${e.column} ${e.field}: ${e.message} (${e.code})\n`,
-      );
-      if (e.hint) ctx.stderr.write(`  ${e.hint}\n`);
-    }
+    printProblems(ctx.stderr, desired);
     const summary = `${snap.files.length} file(s): ${desired.databases.size} database(s), ${desired.opsRequests.length} OpsRequest(s), ${desired.autoscalers.length} autoscaler(s)`;
     if (desired.errors.length === 0) ctx.stdout.write(`valid: ${summary}\n`);
     else ctx.stderr.write(`invalid: ${desired.errors.length} error(s) in ${summary}\n`);
