@@ -12,6 +12,7 @@ Commands:
   schema       print JSON Schemas of the manifest kinds
   credentials  print the connection URL of a database
   ops list     list operations (OpsRequests and spec changes) with phases and steps
+  ops new      write a new OpsRequest file (VolumeExpansion, Reconfigure, Restart)
   doctor       check prerequisites and say what to install
   demo         serve examples-repo over HTTP and reconcile it (npm start)
 

@@ -5,12 +5,14 @@ import { readControllerState } from '../controller-state.js';
 import { oneOf, parseCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../status-table.js';
+import { opsNewCommand, opsNewHelp } from './ops-new.js';
 
 export const opsHelp = `Usage: dbops ops list [--database DB] [--output table|json] [--state-dir DIR]
 
 Lists operations: OpsRequests from ops/ and those derived from spec changes, with their
 phase (Pending, Progressing, Successful, Failed, Skipped), queue position and steps.
-`;
+
+${opsNewHelp}`;
 
 function duration(o: OpsRequestStatus): string {
   if (!o.startedAt) return '';
@@ -43,8 +45,9 @@ export function renderOps(ops: OpsRequestStatus[]): string {
   return out.join('\n') + '\n';
 }
 
-/** `dbops ops list`. */
+/** `dbops ops list`, and `dbops ops new` (its own flags, so it is dispatched before parsing). */
 export async function opsCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  if (argv[0] === 'new') return opsNewCommand(argv.slice(1), ctx);
   const { values, positionals } = parseCommand(
     'ops',
     argv,
@@ -54,7 +57,7 @@ export async function opsCommand(argv: string[], ctx: CommandContext): Promise<n
   if (positionals[0] !== 'list') {
     throw new DbopsError(codes.usage, `dbops ops: unknown subcommand '${positionals[0] ?? ''}'`, {
       retry: 'stalled',
-      hint: 'use: dbops ops list',
+      hint: 'use: dbops ops list, or dbops ops new <database> --type ...',
     });
   }
   const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
