@@ -401,6 +401,11 @@ describe('intents it cannot render are usage errors', () => {
       /type HorizontalScaling/,
     ],
     [
+      'a type that is an Object method',
+      { ...redis, type: 'toString' as 'Restart' },
+      /type toString/,
+    ],
+    [
       'bad database name',
       { ...redis, database: 'Cache_1', type: 'Restart' },
       /not a valid database name/,

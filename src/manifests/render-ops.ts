@@ -75,7 +75,7 @@ export function renderOpsRequest(intent: OpsIntent): RenderedOps {
   const { database, type } = intent;
   if (!dnsLabel.safeParse(database).success)
     refuse(`"${database}" is not a valid database name (a DNS-1123 label)`);
-  if (!(type in sectionOf))
+  if (!Object.hasOwn(sectionOf, type))
     refuse(`type ${String(type)} cannot be written: use VolumeExpansion, Reconfigure or Restart`);
   checkIntent(intent);
   const stamp = opsFileStamp(intent.at);
