@@ -108,31 +108,44 @@ async function clone(r: RemoteRepo, branch: string, dir: string, signal?: AbortS
   }
 }
 
+/**
+ * Past this many packs (one per fetch that brought something) the cache is recloned at depth
+ * 1: isomorphic-git negotiates and finds objects pack by pack, so every pack slows every later
+ * fetch (150 packs: 136 ms a fetch instead of 25 ms), and a fresh clone is a single pack.
+ */
+const maxPacks = 16;
+
 async function fetchInto(r: RemoteRepo, branch: string, dir: string, signal?: AbortSignal) {
   const ref = `refs/heads/${branch}`;
+  // Incremental, not depth 1: a depth-1 fetch makes the server send the whole tree of every
+  // new head (a repository of 1,500 files: 200 ms a fetch instead of 30 ms), which is the
+  // window in which a racing push can beat the autoscaler's. New commits build on the head
+  // we have, so only their own objects come; the shallow boundary stays where it was.
   const res = await git.fetch({
     ...netArgs(r, signal),
     gitdir: dir,
     ref,
     remoteRef: ref,
     singleBranch: true,
-    depth: 1,
     tags: false,
   });
   if (!res.fetchHead) throw new git.Errors.NotFoundError(ref);
   // Reading the commit proves the objects arrived intact, not just the ref.
   await git.readCommit({ fs, gitdir: dir, oid: res.fetchHead });
-  // isomorphic-git appends every fetched head to `shallow` (it checks for the parents before
-  // the pack is written), so the list - sent to the server on every fetch - would grow by one
-  // line per commit. Only the head matters for a depth-1 cache.
-  await writeFile(join(dir, 'shallow'), `${res.fetchHead}\n`);
   return res.fetchHead;
+}
+
+/** True when the cache has grown enough packs that a fresh depth-1 clone is cheaper to keep. */
+async function overgrown(dir: string): Promise<boolean> {
+  const packs = await readdir(join(dir, 'objects', 'pack')).catch(() => [] as string[]);
+  return packs.filter((p) => p.endsWith('.pack')).length > maxPacks;
 }
 
 /**
  * Brings the clone cache of (`r.url`, `branch`) to the remote's head and returns its gitdir and
  * the head commit. Clones shallowly the first time (into a temp dir renamed into place);
- * fetches depth 1 later, following force-pushes; reclones a half-written or broken cache.
+ * fetches incrementally later (a force-push brings the rewritten history down to what the
+ * cache has); reclones a half-written, broken or overgrown cache.
  * Throws sourceUnreachable, sourceAuth or sourceRef DbopsErrors without secrets.
  */
 export async function syncCache(
@@ -146,7 +159,7 @@ export async function syncCache(
     const branches = failure.kind === 'missing-ref' ? await remoteBranches(r, signal) : undefined;
     return remoteError(err, { url: r.url, branch, secrets: r.secrets, branches });
   };
-  if (await isComplete(dir)) {
+  if ((await isComplete(dir)) && !(await overgrown(dir))) {
     try {
       return { gitdir: dir, head: await fetchInto(r, branch, dir, signal) };
     } catch (err) {

@@ -8,6 +8,9 @@ import type { CommitRequest, CommitResult } from './source.js';
 
 export type { CommitFile, CommitResult } from './source.js';
 
+/** The id git uses for "no commit": the old value of a branch that does not exist yet. */
+const noCommit = '0'.repeat(40);
+
 /** Ref that holds the commit being pushed; never a branch, so fetches never fight over it. */
 const outgoingRef = 'refs/dbops/outgoing';
 
@@ -50,6 +53,11 @@ export async function commitAndPush(source: GitSource, req: CommitRequest): Prom
     const { gitdir, parent } = base;
     const oid = await writeCommit(gitdir, source.subPath, parent, req);
     await git.writeRef({ fs, gitdir, ref: outgoingRef, value: oid, force: true });
+    // The branch must still be where the intent was decided (a new review branch: absent).
+    // Checked on the ref advertisement, before isomorphic-git lists the objects to send, which
+    // walks the whole history when the remote tip is unknown here: the common case of a race.
+    const expected = branch === watched ? parent : noCommit;
+    let moved = false;
     try {
       const res = await git.push({
         ...netArgs(r, req.signal),
@@ -57,10 +65,11 @@ export async function commitAndPush(source: GitSource, req: CommitRequest): Prom
         ref: outgoingRef,
         remoteRef: `refs/heads/${branch}`,
         signal: req.signal,
+        onPrePush: ({ remoteRef }) => !(moved = remoteRef.oid !== expected),
       });
       if (!res.ok) return { ok: false, reason: 'conflict' };
     } catch (err) {
-      if (isConflict(err)) {
+      if (moved || isConflict(err)) {
         r.log.info({ branch, parent }, 'push rejected: the branch moved; re-apply on the new head');
         return { ok: false, reason: 'conflict' };
       }

@@ -7,7 +7,14 @@ import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { cachePath } from '../../src/source/git-cache.js';
 import { createGitSource } from '../../src/source/git-source.js';
-import { capturingLogger, pushWithGit, remoteHead, startFixture, type Fixture } from './helpers.js';
+import {
+  capturingLogger,
+  git,
+  pushWithGit,
+  remoteHead,
+  startFixture,
+  type Fixture,
+} from './helpers.js';
 
 const seed = {
   'databases/cache.yaml': 'kind: Redis\nmetadata: {name: cache}\n',
@@ -74,18 +81,21 @@ describe('git source over smart HTTP', () => {
     expect(paths).not.toContain('databases/pg.yml');
   });
 
-  it('keeps the cache shallow at one commit however many fetches follow', async () => {
-    const src = make({ branch: 'main' });
-    await src.fetch();
+  it('fetches incrementally on a depth-1 clone: the shallow list stays one line, only new commits come', async () => {
+    const cacheDir = join(cacheRoot, 'incremental');
+    const src = make({ branch: 'main', cacheDir });
+    const first = (await src.fetch()).revision;
     let head = '';
     for (let i = 0; i < 3; i++) {
       head = await pushWithGit(fx, { files: { [`databases/n${i}.yaml`]: 'kind: Redis\n' } });
       expect((await src.fetch()).revision).toBe(head);
     }
-    const shallowFiles = await findShallowFiles(cacheRoot);
-    expect(shallowFiles.length).toBeGreaterThan(0);
-    for (const f of shallowFiles)
-      expect((await readFile(f, 'utf8')).trim().split('\n')).toEqual([head]);
+    const gitdir = cachePath(cacheDir, fx.url, 'main');
+    expect((await readFile(join(gitdir, 'shallow'), 'utf8')).trim().split('\n')).toEqual([first]);
+    // The cache holds the three new commits on top of the clone's, and nothing older.
+    const log = (await git([`--git-dir=${gitdir}`, 'rev-list', head])).split('\n');
+    expect(log).toHaveLength(4);
+    expect(log.at(-1)).toBe(first);
     await src.close();
   });
 
@@ -180,11 +190,3 @@ describe('git source over smart HTTP', () => {
     expect((await readFile(join(dir, 'shallow'), 'utf8')).trim()).toBe(snap.revision);
   });
 });
-
-async function findShallowFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name === 'shallow') out.push(join(e.parentPath, e.name));
-  }
-  return out;
-}
