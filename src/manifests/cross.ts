@@ -125,11 +125,23 @@ export function crossRules(
     }
   }
 
+  const scalerOf = new Map<string, string>();
   for (const e of scalers) {
     const a = e.autoscaler;
     if (!a) continue;
     const spec = checkRef(e, a.database)?.spec;
     if (!spec) continue;
+    const first = scalerOf.get(spec.name);
+    if (first !== undefined && first !== a.name) {
+      fail(
+        e,
+        ['spec', 'databaseRef', 'name'],
+        codes.invalidField,
+        `database "${spec.name}" already has the autoscaler "${first}": keep one autoscaler per database`,
+      );
+      continue;
+    }
+    scalerOf.set(spec.name, a.name);
     if (spec.storageType === 'Ephemeral') {
       fail(
         e,

@@ -226,4 +226,29 @@ describe('invalid OpsRequests and autoscalers are attributed to their database',
     ]);
     expect([...s.databases.keys()]).toEqual(['tmp']);
   });
+
+  it('refuses a second autoscaler for one database, naming the first', () => {
+    const s = loadDesiredState({
+      revision: 'r',
+      files: [
+        dbs,
+        yamlFile(
+          'autoscalers/a.yaml',
+          autoscalerDoc('PostgresAutoscaler', 'first', 'pg', 'postgres'),
+        ),
+        yamlFile(
+          'autoscalers/b.yaml',
+          autoscalerDoc('PostgresAutoscaler', 'second', 'pg', 'postgres'),
+        ),
+      ],
+    });
+    expect(s.errors).toHaveLength(1);
+    expect(s.errors[0]).toMatchObject({
+      code: codes.invalidField,
+      file: 'autoscalers/b.yaml',
+      field: 'spec.databaseRef.name',
+      database: 'pg',
+    });
+    expect(s.errors[0]?.message).toMatch(/already has the autoscaler "first"/);
+  });
 });
