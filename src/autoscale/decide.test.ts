@@ -205,6 +205,20 @@ describe('decide', () => {
       ),
       want: { toBytes: 9762243 * Mi },
     },
+    {
+      name: 'an XFS volume: the share is of the filesystem, the growth of the provisioned size',
+      in: input({
+        usage: [{ member: 'cache-0', usedBytes: 850 * Mi, capacityBytes: 960 * Mi, sizeBytes: Gi }],
+      }),
+      want: { action: 'expand', usedPercent: 89, fromBytes: Gi, toBytes: 1536 * Mi },
+    },
+    {
+      name: 'the provisioned size is only a growth base: below the threshold of the filesystem, nothing',
+      in: input({
+        usage: [{ member: 'cache-0', usedBytes: 760 * Mi, capacityBytes: 960 * Mi, sizeBytes: Gi }],
+      }),
+      want: { reason: 'BelowThreshold', usedPercent: 80 },
+    },
   ];
   it.each(cases)('$name', ({ in: i, want }) => {
     const got = decide(i);

@@ -7,11 +7,17 @@
 import type { Autoscaler, ScalingRule } from '../api/desired.js';
 import { formatBytes } from '../api/quantity.js';
 
-/** One member's volume as measured: bytes used and the volume's real capacity. */
+/**
+ * One member's volume as measured: bytes used of what its filesystem can hold (the share
+ * that triggers), and the size it was provisioned at (what a new size grows from: a PVC's
+ * capacity, a loop image's size; a filesystem holds less than its device, e.g. XFS keeps its
+ * log out of statfs). `sizeBytes` defaults to `capacityBytes`.
+ */
 export interface VolumeUsage {
   member: string;
   usedBytes: number;
   capacityBytes: number;
+  sizeBytes?: number;
 }
 
 /** Everything the decision depends on, as values. */
@@ -104,7 +110,8 @@ export function decide(input: DecideInput): Decision {
     return none('BelowThreshold', `${usage} is not above ${threshold}%`, pct);
 
   const upper = storage.upperBoundBytes;
-  const { toBytes, capped, rule } = newSize(storage, top.capacityBytes, currentBytes);
+  const measuredBytes = top.sizeBytes ?? top.capacityBytes;
+  const { toBytes, capped, rule } = newSize(storage, measuredBytes, currentBytes);
   const over = `(usage ${pct}% > ${threshold}%)`;
   if (toBytes <= currentBytes) {
     if (upper !== undefined && currentBytes >= upper)
@@ -113,7 +120,7 @@ export function decide(input: DecideInput): Decision {
         `at the upper bound ${formatBytes(upper)}: not expanding ${over}`,
         pct,
       );
-    const measured = `${formatBytes(toBytes)} from the measured ${formatBytes(top.capacityBytes)}`;
+    const measured = `${formatBytes(toBytes)} from the measured ${formatBytes(measuredBytes)}`;
     return none(
       'NotAboveCurrent',
       `${measured} is not above the desired ${formatBytes(currentBytes)}: not expanding ${over}`,

@@ -31,8 +31,14 @@ export interface VolumeStatus {
   path?: string;
   /** `directory` (capacity accounted by dbops) or `loop` (a real filesystem image). */
   type: 'directory' | 'loop' | 'pvc';
+  /** What the filesystem can hold (statfs), or the accounted capacity of a directory. */
   capacityBytes: number;
   usedBytes: number;
+  /**
+   * The size the volume is provisioned at (a loop image's length, a PVC's capacity), which a
+   * filesystem never fully shows (XFS keeps its log out of statfs). Absent: `capacityBytes`.
+   */
+  sizeBytes?: number;
 }
 
 /** What the runtime sees of one member. */
@@ -82,6 +88,11 @@ export interface Runtime {
   list(): Promise<string[]>;
   /** Everything the runtime has for a database, or undefined when it has nothing. */
   observe(database: string): Promise<ObservedDatabase | undefined>;
+  /**
+   * The size and use of every member's volume, cheaply (filesystem statistics, no probe of
+   * the server): what the storage autoscaler samples. Empty when the database has no members.
+   */
+  volumeUsage(database: string): Promise<{ member: string; volume: VolumeStatus }[]>;
   /** Generates the database's credentials once; later calls return the same ones. */
   ensureCredentials(spec: DatabaseSpec): Promise<Credentials>;
   /** Credentials of a database, or undefined when none were generated. */

@@ -20,7 +20,12 @@ import { ownedDir, type MemberContext } from './member-context.js';
 import { loadMember, startMemberNow, stopForOperation, writeDatabaseConfig } from './member-ops.js';
 import { recoverRunning, stopMember } from './member-process.js';
 import { restartAfterCrash, restartFloorMs } from './crash-restart.js';
-import { chooseVolumeType, expandMemberVolume, releaseMemberVolume } from './member-volume.js';
+import {
+  chooseVolumeType,
+  expandMemberVolume,
+  memberVolumeStatus,
+  releaseMemberVolume,
+} from './member-volume.js';
 import { adoptAll, observeDatabase } from './observe.js';
 import { assertReachable } from './postgres-setup.js';
 import { serviceUser } from './proc.js';
@@ -99,6 +104,23 @@ class LocalRuntime implements Runtime {
 
   observe(database: string): Promise<ObservedDatabase | undefined> {
     return observeDatabase(this.ctx, database);
+  }
+
+  async volumeUsage(database: string): Promise<{ member: string; volume: VolumeStatus }[]> {
+    // Read-only statfs/accounting: it must not wait behind an operation holding the lock.
+    const dbf = await this.layout.readDb(database);
+    if (!dbf) return [];
+    const out = [];
+    for (const name of await this.layout.members(database)) {
+      const mf = await this.layout.readMember(database, name);
+      if (!mf?.wanted) continue;
+      const fallback = dbf.lastSpec?.storageBytes ?? 0;
+      out.push({
+        member: name,
+        volume: await memberVolumeStatus(this.ctx, database, mf, fallback),
+      });
+    }
+    return out;
   }
 
   ensureCredentials(spec: DatabaseSpec): Promise<Credentials> {

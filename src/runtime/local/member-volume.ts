@@ -99,7 +99,10 @@ export async function memberVolumeStatus(
 ): Promise<VolumeStatus> {
   if (volumeTypeOf(mf) === 'loop') {
     const path = ctx.layout.mountPoint(db, mf.name);
-    if (await mounted(ctx, db, mf.name)) return { path, type: 'loop', ...(await loopUsage(path)) };
+    if (await mounted(ctx, db, mf.name)) {
+      const image = await stat(ctx.layout.volumeImage(db, mf.name));
+      return { path, type: 'loop', ...(await loopUsage(path)), sizeBytes: image.size };
+    }
     return { path, type: 'loop', capacityBytes: mf.capacityBytes ?? 0, usedBytes: 0 };
   }
   const path = memberDataDir(ctx, db, mf);
