@@ -5,6 +5,7 @@ import { ensureCluster } from './db/redis/cluster.js';
 import { failoverShard } from './db/redis/failover.js';
 import { observeRedis } from './db/redis/observe.js';
 import { applyRedisSettings, readRedisSettings } from './db/redis/settings.js';
+import { StorageAutoscaler } from './autoscale/autoscaler.js';
 import type { OpsClients } from './execute/context.js';
 import { crashHookFromEnv } from './execute/crash-hook.js';
 import { systemClock, type Clock } from './platform/clock.js';
@@ -35,12 +36,38 @@ export interface RunConfig {
   volumes?: 'auto' | 'loop' | 'directory';
   /** Redis cluster-node-timeout for local members (tests use a short one). */
   redisClusterNodeTimeoutMs?: number;
+  /** The storage autoscaler: it runs whenever the repository has autoscalers. */
+  autoscale?: AutoscaleConfig;
 }
+
+/** Settings of the storage autoscaler (`dbops run --autoscale-*`, `--bot-author`). */
+export interface AutoscaleConfig {
+  /** How often volumes are sampled (default 5 s). */
+  intervalMs: number;
+  /** No new decision this long after an expansion of the database ended (default 60 s). */
+  cooldownMs: number;
+  /** Author and committer of the bot's commits. */
+  author: { name: string; email: string };
+  /** Review mode: push each decision to `<prefix>/<database>-<time>` instead of the branch. */
+  branchPrefix?: string;
+  /** Signs the bot's commits (an armored detached OpenPGP signature of the payload). */
+  sign?: (payload: string) => Promise<string>;
+}
+
+/** The autoscaler defaults for `dbops run` and the demo. */
+export const defaultAutoscale: AutoscaleConfig = {
+  intervalMs: 5000,
+  cooldownMs: 60_000,
+  author: { name: 'dbops-autoscaler', email: 'dbops-autoscaler@localhost' },
+};
 
 /** A running controller with the parts that must be closed with it. */
 export interface Assembly {
   controller: Controller;
   runtime: Runtime;
+  autoscaler: StorageAutoscaler;
+  /** Runs the controller loop and the autoscaler loop until the signal aborts. */
+  run(signal: AbortSignal): Promise<void>;
   close(opts: { stopMembers: boolean }): Promise<void>;
 }
 
@@ -113,9 +140,27 @@ export async function assemble(
       ...(crashHook ? { crashHook } : {}),
       ...(recordNote ? { recordNote } : {}),
     });
+    const auto = config.autoscale ?? defaultAutoscale;
+    const autoscaler = new StorageAutoscaler({
+      host: controller.autoscaleHost(),
+      source,
+      runtime,
+      clock,
+      random: Math.random,
+      log: log.child({ component: 'autoscaler' }),
+      author: auto.author,
+      cooldownMs: auto.cooldownMs,
+      ...(auto.branchPrefix ? { branchPrefix: auto.branchPrefix } : {}),
+      ...(auto.sign ? { sign: auto.sign } : {}),
+      ...(crashHook ? { crashHook } : {}),
+    });
     return {
       controller,
       runtime,
+      autoscaler,
+      async run(signal) {
+        await Promise.all([controller.run(signal), autoscaler.run(auto.intervalMs, signal)]);
+      },
       async close({ stopMembers }) {
         await controller.close();
         await runtime.close({ stopMembers });

@@ -18,6 +18,12 @@ export const Cond = {
   VersionSubstituted: 'VersionSubstituted',
   /** The database is halted: processes stopped, data kept. */
   Halted: 'Halted',
+  /** Autoscaler: usage is above the threshold but the volume is at upperBound (a warning). */
+  AutoscalerAtUpperBound: 'AutoscalerAtUpperBound',
+  /** Autoscaler: its last decision could not be committed (refused by the source, conflicts). */
+  AutoscalerCommitFailed: 'AutoscalerCommitFailed',
+  /** Autoscaler (review mode): a decision waits on its branch for a merge. */
+  AutoscalerAwaitingMerge: 'AutoscalerAwaitingMerge',
 } as const;
 
 /** Reasons attached to conditions. */
@@ -35,6 +41,11 @@ export const Reason = {
   VersionNotInstalled: 'VersionNotInstalled',
   StepFailed: 'StepFailed',
   PrerequisiteMissing: 'PrerequisiteMissing',
+  UpperBoundReached: 'UpperBoundReached',
+  CommitRefused: 'CommitRefused',
+  CommitConflicts: 'CommitConflicts',
+  SourceError: 'SourceError',
+  ReviewBranchPushed: 'ReviewBranchPushed',
 } as const;
 
 /** Kubernetes-style condition. */

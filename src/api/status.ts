@@ -18,6 +18,55 @@ export interface StatusDocument {
   errors: ManifestError[];
   databases: DatabaseStatus[];
   opsRequests: OpsRequestStatus[];
+  /** Storage autoscalers of the newest revision, with their last sample and decision. */
+  autoscalers: AutoscalerStatus[];
+}
+
+/** One storage autoscaler (RedisAutoscaler / PostgresAutoscaler). */
+export interface AutoscalerStatus {
+  name: string;
+  kind: 'RedisAutoscaler' | 'PostgresAutoscaler';
+  database: string;
+  /** `trigger: On`. */
+  enabled: boolean;
+  usageThresholdPercent: number;
+  /** Where decisions go: the watched branch, or review branches `<prefix>/<database>-<time>`. */
+  mode: 'commit' | 'review';
+  /** Conditions: AutoscalerAtUpperBound, AutoscalerCommitFailed, AutoscalerAwaitingMerge. */
+  conditions: Condition[];
+  /** The latest sample of every member's volume (null before the first sample). */
+  usage: {
+    sampledAt: string;
+    members: { member: string; usedBytes: number; capacityBytes: number; sizeBytes: number }[];
+  } | null;
+  lastDecision: AutoscalerDecisionStatus | null;
+  /** Counters since the state dir was created. */
+  decisions: Record<string, number>;
+  commitAttempts: number;
+  commitConflicts: number;
+}
+
+/** An autoscaler's decision to expand, and what became of its commit. */
+export interface AutoscalerDecisionStatus {
+  at: string;
+  member: string;
+  usedPercent: number;
+  thresholdPercent: number;
+  fromBytes: number;
+  toBytes: number;
+  /** The OpsRequest file the decision writes (relative to the source's sub-path). */
+  file: string;
+  /**
+   * Committing: not yet on the remote; Committed: on the watched branch; AwaitingMerge: on a
+   * review branch; Superseded: the new head made it moot (someone expanded, or turned the
+   * autoscaler off); Failed: the commit was refused or kept conflicting.
+   */
+  result: 'Committing' | 'Committed' | 'AwaitingMerge' | 'Superseded' | 'Failed';
+  commit: string | null;
+  branch: string | null;
+  /** Tries the commit took so far. */
+  attempts: number;
+  message: string;
 }
 
 /** Database phases, from conditions (see reconcile/summarize.ts). */

@@ -55,6 +55,7 @@ describe('renderStatus', () => {
       },
     ],
     opsRequests: [],
+    autoscalers: [],
   };
 
   it('shows databases, members, volumes and manifest errors with their location', () => {

@@ -114,5 +114,40 @@ export function renderStatus(doc: StatusDocument, opts: { database?: string } = 
       ]),
     );
   }
+  const scalers = doc.autoscalers.filter((a) => !opts.database || a.database === opts.database);
+  if (scalers.length > 0) out.push('', ...renderAutoscalers(scalers));
   return out.join('\n') + '\n';
+}
+
+/** The autoscaler lines of `dbops status`: usage, last decision, and warnings. Pure. */
+export function renderAutoscalers(scalers: StatusDocument['autoscalers']): string[] {
+  const rows = [['AUTOSCALER', 'DATABASE', 'TRIGGER', 'USAGE', 'LAST DECISION', 'COMMIT']];
+  for (const a of scalers) {
+    const top = [...(a.usage?.members ?? [])].sort(
+      (x, y) => y.usedBytes / (y.capacityBytes || 1) - x.usedBytes / (x.capacityBytes || 1),
+    )[0];
+    const usage = top
+      ? `${Math.ceil((top.usedBytes * 100) / (top.capacityBytes || 1))}% of ${top.member} (> ${a.usageThresholdPercent}% expands)`
+      : '-';
+    const d = a.lastDecision;
+    rows.push([
+      a.name,
+      a.database,
+      a.enabled ? 'On' : 'Off',
+      usage,
+      d ? `${d.result} ${humanBytes(d.fromBytes)} -> ${humanBytes(d.toBytes)} at ${d.at}` : '-',
+      d?.commit ? `${d.commit.slice(0, 12)}${d.branch ? ` on ${d.branch}` : ''}` : '',
+    ]);
+  }
+  const out = table(rows);
+  for (const a of scalers) {
+    for (const c of a.conditions.filter((x) => x.status === 'True')) {
+      out.push(`  ${a.name}: ${c.type}: ${c.message}`);
+    }
+    const d = a.lastDecision;
+    if (d && (d.result === 'Failed' || d.result === 'Superseded')) {
+      out.push(`  ${a.name}: ${d.result}: ${d.message}`);
+    }
+  }
+  return out;
 }

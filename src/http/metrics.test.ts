@@ -69,6 +69,51 @@ describe('formatFamilies', () => {
 });
 
 describe('renderMetrics', () => {
+  it('renders the autoscaler families: sampled volumes, decisions, commit tries, the bound', () => {
+    const doc = statusFixture({
+      autoscalers: [
+        {
+          name: 'cache-storage',
+          kind: 'RedisAutoscaler',
+          database: 'cache',
+          enabled: true,
+          usageThresholdPercent: 80,
+          mode: 'commit',
+          conditions: [
+            {
+              type: 'AutoscalerAtUpperBound',
+              status: 'True',
+              reason: 'UpperBoundReached',
+              message: 'at the upper bound 2Gi',
+              lastTransitionTime: '2026-01-01T00:00:00.000Z',
+            },
+          ],
+          usage: {
+            sampledAt: '2026-01-01T00:00:00.000Z',
+            members: [{ member: 'cache-0', usedBytes: 768, capacityBytes: 1024, sizeBytes: 2048 }],
+          },
+          lastDecision: null,
+          decisions: { Expand: 1, AtUpperBound: 3 },
+          commitAttempts: 2,
+          commitConflicts: 1,
+        },
+      ],
+    });
+    const lines = renderMetrics(doc).split('\n');
+    const scaler = lines.filter((l) => l.startsWith('dbops_autoscaler_'));
+    expect(scaler).toEqual([
+      'dbops_autoscaler_volume_used_bytes{database="cache",member="cache-0"} 768',
+      'dbops_autoscaler_volume_capacity_bytes{database="cache",member="cache-0"} 1024',
+      'dbops_autoscaler_volume_used_ratio{database="cache",member="cache-0"} 0.75',
+      'dbops_autoscaler_decisions_total{database="cache",result="Expand"} 1',
+      'dbops_autoscaler_decisions_total{database="cache",result="AtUpperBound"} 3',
+      'dbops_autoscaler_commit_attempts_total{database="cache",autoscaler="cache-storage"} 2',
+      'dbops_autoscaler_commit_conflicts_total{database="cache",autoscaler="cache-storage"} 1',
+      'dbops_autoscaler_at_upper_bound{database="cache",autoscaler="cache-storage"} 1',
+    ]);
+    expect(lines).toContain('# TYPE dbops_autoscaler_decisions_total counter');
+  });
+
   it('renders exact lines for a small status', () => {
     expect(renderMetrics(statusFixture()).split('\n')).toEqual([
       '# HELP dbops_database_ready Whether the database is in phase Ready (1) or not (0).',

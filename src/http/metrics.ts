@@ -1,3 +1,4 @@
+import { Cond } from '../api/conditions.js';
 import type { DatabasePhase, OpsPhase, StatusDocument } from '../api/status.js';
 
 /** The Content-Type of the Prometheus text exposition format this module writes. */
@@ -142,6 +143,77 @@ export function metricsOf(doc: StatusDocument): MetricFamily[] {
         labels: { phase },
         value: doc.opsRequests.filter((o) => o.phase === phase).length,
       })),
+    },
+    ...autoscalerFamilies(doc),
+  ];
+}
+
+/** Storage autoscaler families: the sampled volumes, decisions and commit tries. Pure. */
+function autoscalerFamilies(doc: StatusDocument): MetricFamily[] {
+  const scalers = doc.autoscalers;
+  if (scalers.length === 0) return [];
+  const sampled = scalers.flatMap((a) =>
+    (a.usage?.members ?? []).map((m) => ({
+      labels: { database: a.database, member: m.member },
+      m,
+    })),
+  );
+  const perScaler = (value: (a: (typeof scalers)[number]) => number) =>
+    scalers.map((a) => ({ labels: { database: a.database, autoscaler: a.name }, value: value(a) }));
+  return [
+    {
+      name: 'dbops_autoscaler_volume_used_bytes',
+      help: "Used bytes of the member volume at the autoscaler's latest sample.",
+      type: 'gauge',
+      samples: sampled.map(({ labels, m }) => ({ labels, value: m.usedBytes })),
+    },
+    {
+      name: 'dbops_autoscaler_volume_capacity_bytes',
+      help: "Bytes the member volume's filesystem can hold at the latest sample.",
+      type: 'gauge',
+      samples: sampled.map(({ labels, m }) => ({ labels, value: m.capacityBytes })),
+    },
+    {
+      name: 'dbops_autoscaler_volume_used_ratio',
+      help: 'Used share (0-1) of the member volume at the latest sample; the trigger compares it with usageThreshold.',
+      type: 'gauge',
+      samples: sampled.map(({ labels, m }) => ({
+        labels,
+        value: m.capacityBytes > 0 ? m.usedBytes / m.capacityBytes : 0,
+      })),
+    },
+    {
+      name: 'dbops_autoscaler_decisions_total',
+      help: 'Autoscaler decisions by result: Expand, or the reason for none (BelowThreshold, AtUpperBound, ...).',
+      type: 'counter',
+      samples: scalers.flatMap((a) =>
+        Object.entries(a.decisions).map(([result, n]) => ({
+          labels: { database: a.database, result },
+          value: n,
+        })),
+      ),
+    },
+    {
+      name: 'dbops_autoscaler_commit_attempts_total',
+      help: 'Commits of autoscaler decisions tried (each push is one).',
+      type: 'counter',
+      samples: perScaler((a) => a.commitAttempts),
+    },
+    {
+      name: 'dbops_autoscaler_commit_conflicts_total',
+      help: 'Autoscaler pushes rejected because the branch moved (each re-decided on the new head).',
+      type: 'counter',
+      samples: perScaler((a) => a.commitConflicts),
+    },
+    {
+      name: 'dbops_autoscaler_at_upper_bound',
+      help: 'Whether usage is above the threshold with the volume at upperBound (1): a human must act.',
+      type: 'gauge',
+      samples: perScaler((a) =>
+        bool(
+          a.conditions.some((c) => c.type === Cond.AutoscalerAtUpperBound && c.status === 'True'),
+        ),
+      ),
     },
   ];
 }

@@ -1,4 +1,5 @@
 import { Cond } from '../api/conditions.js';
+import type { AutoscaleHost } from '../autoscale/autoscaler.js';
 import type { StatusDocument } from '../api/status.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
@@ -98,6 +99,19 @@ export class Controller {
   /** True once a first round has fetched and planned (for /readyz). */
   ready(): boolean {
     return this.rounds > 0 && this.snapshot !== undefined;
+  }
+
+  /** What the storage autoscaler sees of the controller: the applied state, save, refresh. */
+  autoscaleHost(): AutoscaleHost {
+    return {
+      current: () =>
+        this.desired && this.snapshot
+          ? { desired: this.desired, fetchedAt: this.snapshot.fetchedAt }
+          : undefined,
+      state: this.state,
+      save: () => this.save(),
+      refresh: () => this.refresh(),
+    };
   }
 
   /** Asks for a fetch as soon as possible (webhook, push notification). */

@@ -8,6 +8,7 @@ import type {
   OpsRequestStatus,
   StatusDocument,
 } from '../api/status.js';
+import { publicAutoscaler, type AutoscalerRecord } from '../autoscale/record.js';
 import type { StoredOp } from './derive.js';
 import { DbopsError, codes } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../platform/files.js';
@@ -32,12 +33,17 @@ export interface DatabaseRecord {
 }
 
 /** The controller's durable state (status.json under the state dir). */
-export interface ControllerState extends Omit<StatusDocument, 'databases' | 'opsRequests'> {
+export interface ControllerState extends Omit<
+  StatusDocument,
+  'databases' | 'opsRequests' | 'autoscalers'
+> {
   databases: Record<string, DatabaseRecord>;
   /** Operations by id: OpsRequests and operations derived from spec changes. */
   operations: Record<string, StoredOp>;
   /** Path -> blob id and the revision it was first seen at (provenance without history). */
   seen: Record<string, { oid: string; revision: string }>;
+  /** Storage autoscalers by database (autoscale/record.ts). */
+  autoscalers?: Record<string, AutoscalerRecord>;
 }
 
 /** An empty state for a fresh state dir. */
@@ -120,6 +126,9 @@ export function toStatusDocument(state: ControllerState): StatusDocument {
         effective: d.effective,
       })),
     opsRequests: Object.values(state.operations).map(publicOp),
+    autoscalers: Object.values(state.autoscalers ?? {})
+      .sort((a, b) => a.database.localeCompare(b.database))
+      .map(publicAutoscaler),
   };
 }
 

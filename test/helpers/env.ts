@@ -26,9 +26,9 @@ export interface TestEnv {
 /** Starts a Git server seeded with `files` and a controller following it. */
 export async function startEnv(
   files: Record<string, string>,
-  opts: { volumes?: 'loop' | 'directory' } = {},
+  opts: { volumes?: 'loop' | 'directory'; serverProcess?: boolean } = {},
 ): Promise<TestEnv> {
-  const fx = await startGitFixture('e2e', files);
+  const fx = await startGitFixture('e2e', files, { serverProcess: opts.serverProcess ?? false });
   const { root, server, url, stateDir } = fx;
   const app = await assemble(
     {

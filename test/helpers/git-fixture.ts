@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { initBareRepo } from '../../src/http/git-seed.js';
 import { startGitServer, type GitServer } from '../../src/http/git-server.js';
 import { releaseLoops } from '../runtime/helpers.js';
+import { startGitServerProcess } from './git-server-process.js';
 import { writeFiles } from './git-work.js';
 import { killAllMatching } from './processes.js';
 
@@ -21,13 +22,16 @@ export interface GitFixture {
 export async function startGitFixture(
   prefix: string,
   files: Record<string, string>,
+  opts: { serverProcess?: boolean } = {},
 ): Promise<GitFixture> {
   const root = await mkdtemp(join(tmpdir(), `dbops-${prefix}-`));
   // Postgres members run as the postgres user and must reach the state dir.
   await chmod(root, 0o755);
   await writeFiles(join(root, 'seed'), files);
   await initBareRepo({ root: join(root, 'git'), name: 'desired', fromDir: join(root, 'seed') });
-  const server = await startGitServer({ root: join(root, 'git'), port: 0 });
+  const server = opts.serverProcess
+    ? await startGitServerProcess(join(root, 'git'))
+    : await startGitServer({ root: join(root, 'git'), port: 0 });
   const stateDir = join(root, 'state');
   return {
     root,

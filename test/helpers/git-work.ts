@@ -53,13 +53,13 @@ export async function pushFiles(
   }
 }
 
-/** Reverts the newest commit with plain `git revert` and pushes; returns the new commit. */
-export async function revertHead(url: string): Promise<string> {
+/** Reverts `commit` (default the newest) with plain `git revert` and pushes; returns the new commit. */
+export async function revertHead(url: string, commit = 'HEAD'): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), 'dbops-revert-'));
   try {
     await git(work, 'clone', '--quiet', url, 'repo');
     const repo = join(work, 'repo');
-    await git(repo, 'revert', '--no-edit', 'HEAD');
+    await git(repo, 'revert', '--no-edit', commit);
     await git(repo, 'push', '--quiet', 'origin', 'HEAD');
     return await git(repo, 'rev-parse', 'HEAD');
   } finally {

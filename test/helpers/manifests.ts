@@ -46,7 +46,10 @@ ${config}  deletionPolicy: ${opts.deletionPolicy ?? 'Delete'}
 `;
 }
 
-export function postgres(name: string, opts: { replicas?: number; version?: string } = {}): string {
+export function postgres(
+  name: string,
+  opts: { replicas?: number; version?: string; storage?: string } = {},
+): string {
   return `apiVersion: kubedb.com/v1
 kind: Postgres
 metadata:
@@ -57,7 +60,7 @@ spec:
   storage:
     resources:
       requests:
-        storage: 1Gi
+        storage: ${opts.storage ?? '1Gi'}
   deletionPolicy: Halt
 `;
 }

@@ -56,6 +56,7 @@ export function statusFixture(over: Partial<StatusDocument> = {}): StatusDocumen
         steps: [],
       },
     ],
+    autoscalers: [],
     ...over,
   };
 }

@@ -116,7 +116,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   if (!tty) ctx.stdout.write(instructions(url, stateDir));
   const timer = setInterval(draw, 1000);
   try {
-    await app.controller.run(stop.signal);
+    await app.run(stop.signal);
   } finally {
     clearInterval(timer);
     ctx.stdout.write('\nStopping the controller and the databases (data is kept)...\n');

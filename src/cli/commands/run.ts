@@ -3,7 +3,8 @@ import { parseDuration } from '../../api/duration.js';
 import { serveHttp } from '../../http/serve.js';
 import { systemClock } from '../../platform/clock.js';
 import { DbopsError, codes } from '../../errors.js';
-import { assemble, type RunConfig } from '../../main.js';
+import { parseAuthor } from '../../autoscale/commit-message.js';
+import { assemble, defaultAutoscale, type AutoscaleConfig, type RunConfig } from '../../main.js';
 import { createLogger } from '../../platform/logger.js';
 import { badValue, branchOf, oneOf, parseCommand, stateDirOf, subPathOf } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -30,6 +31,13 @@ Options:
                            (/hooks/github|gitlab|gitea|generic) on this address
   --webhook-secret <file>  file holding the webhook secret (or DBOPS_WEBHOOK_SECRET);
                            webhooks are refused without one
+  --autoscale-interval <d> how often the storage autoscaler samples volumes (default 5s)
+  --autoscale-cooldown <d> no new expansion of a database this long after one ended
+                           (default 1m)
+  --autoscale-branch <pfx> review mode: push each autoscaler decision to its own branch
+                           <pfx>/<database>-<time> instead of the watched branch
+  --bot-author "N <e>"     author of the autoscaler's commits
+                           (default "dbops-autoscaler <dbops-autoscaler@localhost>")
   --once                   run one round, wait for it, exit 0 when every database is Ready
   --stop-on-exit           stop the database processes when the controller exits
   --state-dir <dir>        state directory (default .dbops, or DBOPS_STATE_DIR)
@@ -47,9 +55,47 @@ const options = {
   'git-timeout': { type: 'string' },
   http: { type: 'string' },
   'webhook-secret': { type: 'string' },
+  'autoscale-interval': { type: 'string' },
+  'autoscale-cooldown': { type: 'string' },
+  'autoscale-branch': { type: 'string' },
+  'bot-author': { type: 'string' },
   once: { type: 'boolean' },
   'stop-on-exit': { type: 'boolean' },
 } as const;
+
+function durationFlag(flag: string, value: string | undefined, minMs: number, fallback: number) {
+  if (value === undefined) return fallback;
+  const d = parseDuration(value);
+  if (!d.ok || d.ms < minMs) badValue(flag, value, `a duration of at least ${minMs}ms, e.g. 5s`);
+  return d.ms;
+}
+
+/** The autoscaler's flags; the defaults are `defaultAutoscale`. */
+function autoscaleOf(values: {
+  'autoscale-interval'?: string;
+  'autoscale-cooldown'?: string;
+  'autoscale-branch'?: string;
+  'bot-author'?: string;
+}): AutoscaleConfig {
+  const d = defaultAutoscale;
+  const author = values['bot-author'];
+  const parsed = author === undefined ? d.author : parseAuthor(author);
+  if (!parsed)
+    badValue('bot-author', author ?? '', '"Name <email>", e.g. "dbops bot <bot@example.com>"');
+  const prefix = values['autoscale-branch'];
+  if (
+    prefix !== undefined &&
+    !/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(prefix)
+  ) {
+    badValue('autoscale-branch', prefix, 'a branch name prefix such as dbops/autoscale');
+  }
+  return {
+    intervalMs: durationFlag('autoscale-interval', values['autoscale-interval'], 100, d.intervalMs),
+    cooldownMs: durationFlag('autoscale-cooldown', values['autoscale-cooldown'], 0, d.cooldownMs),
+    author: parsed,
+    ...(prefix === undefined ? {} : { branchPrefix: prefix }),
+  };
+}
 
 /** Validates `dbops run` flags into a RunConfig; every bad value is a usage error. */
 export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
@@ -94,6 +140,7 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     credentialsFile: values['git-credentials'],
     gitTimeoutMs,
     volumes: oneOf('volumes', values.volumes, ['auto', 'loop', 'directory'] as const, 'auto'),
+    autoscale: autoscaleOf(values),
   };
   return { config, values, http: httpAddressOf(values.http) };
 }
@@ -172,7 +219,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
     { source: config.repo.replace(/\/\/[^@/]*@/, '//'), stateDir: config.stateDir },
     'controller started',
   );
-  await app.controller.run(stop.signal);
+  await app.run(stop.signal);
   await endpoint?.close();
   await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
   return 0;
