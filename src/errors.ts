@@ -28,6 +28,7 @@ export const codes = {
   sourceUnreachable: 'DBOPS_E_SOURCE_UNREACHABLE',
   sourceAuth: 'DBOPS_E_SOURCE_AUTH',
   sourceRef: 'DBOPS_E_SOURCE_REF',
+  sourceUntrusted: 'DBOPS_E_SOURCE_UNTRUSTED',
   // runtime and databases
   prerequisite: 'DBOPS_E_PREREQUISITE',
   processFailed: 'DBOPS_E_PROCESS_FAILED',

@@ -20,6 +20,11 @@ import { authFromEnv } from './source/auth.js';
 import { appendNote } from './source/git-notes.js';
 import { createGitSource } from './source/git-source.js';
 import { createSource, repoKind } from './source/local-source.js';
+import { loadSigningKey } from './source/signing.js';
+import type { Source } from './source/source.js';
+import { loadTrustedKeys } from './source/trust-keys.js';
+import { createVerifiedSource, type HistorySource } from './source/verified-source.js';
+import { DbopsError, codes } from './errors.js';
 
 /** Everything `dbops run` needs, as validated by the CLI. */
 export interface RunConfig {
@@ -36,6 +41,10 @@ export interface RunConfig {
   volumes?: 'auto' | 'loop' | 'directory';
   /** Redis cluster-node-timeout for local members (tests use a short one). */
   redisClusterNodeTimeoutMs?: number;
+  /** Armored OpenPGP private key that signs the autoscaler's commits (`--signing-key`). */
+  signingKeyFile?: string;
+  /** Trusted keys and their paths (`--trusted-keys`): only verified revisions are applied. */
+  trustedKeysFile?: string;
   /** The storage autoscaler: it runs whenever the repository has autoscalers. */
   autoscale?: AutoscaleConfig;
 }
@@ -83,6 +92,29 @@ export const databaseClients: DatabaseClients & OpsClients = {
   reloadPostgres,
 };
 
+/** Wraps `source` so that only revisions whose new commits are all trusted come through. */
+async function verifying(source: Source, keysFile: string, lastApplied: () => string | undefined) {
+  if (!('history' in source)) {
+    throw new DbopsError(
+      codes.usage,
+      '--trusted-keys needs a Git repository to read commits from',
+      {
+        retry: 'stalled',
+        hint: 'pass an http(s) URL or a local Git repository as --repo',
+      },
+    );
+  }
+  const keys = await loadTrustedKeys(keysFile);
+  return createVerifiedSource(source as HistorySource, { keys, lastApplied });
+}
+
+/** The autoscaler's commit signer from an armored private key file. */
+async function signerOf(file: string, env: NodeJS.ProcessEnv, clock: Clock) {
+  const signer = await loadSigningKey(file, { env, clock });
+  return async (payload: string) =>
+    (await signer.onSign({ payload, secretKey: signer.signingKey })).signature;
+}
+
 /**
  * Composition root: builds the real clock, source, runtime and clients for a controller on
  * one state dir, and takes the state dir's lock.
@@ -113,7 +145,11 @@ export async function assemble(
       repoKind(config.repo) === 'http'
         ? createGitSource({ ...common, url: config.repo })
         : undefined;
-    const source = git ?? createSource({ ...common, repo: config.repo });
+    const raw = git ?? createSource({ ...common, repo: config.repo });
+    let applied: () => string | undefined = () => undefined;
+    const source = config.trustedKeysFile
+      ? await verifying(raw, config.trustedKeysFile, () => applied())
+      : raw;
     const runtime = await createLocalRuntime({
       stateDir,
       clock,
@@ -140,7 +176,11 @@ export async function assemble(
       ...(crashHook ? { crashHook } : {}),
       ...(recordNote ? { recordNote } : {}),
     });
+    applied = () => controller.appliedRevision();
     const auto = config.autoscale ?? defaultAutoscale;
+    const sign = config.signingKeyFile
+      ? await signerOf(config.signingKeyFile, env, clock)
+      : auto.sign;
     const autoscaler = new StorageAutoscaler({
       host: controller.autoscaleHost(),
       source,
@@ -151,7 +191,7 @@ export async function assemble(
       author: auto.author,
       cooldownMs: auto.cooldownMs,
       ...(auto.branchPrefix ? { branchPrefix: auto.branchPrefix } : {}),
-      ...(auto.sign ? { sign: auto.sign } : {}),
+      ...(sign ? { sign } : {}),
       ...(crashHook ? { crashHook } : {}),
     });
     return {

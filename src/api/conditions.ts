@@ -18,6 +18,8 @@ export const Cond = {
   VersionSubstituted: 'VersionSubstituted',
   /** The database is halted: processes stopped, data kept. */
   Halted: 'Halted',
+  /** Source: every commit since the last applied revision is signed by a trusted key. */
+  SourceVerified: 'SourceVerified',
   /** Autoscaler: usage is above the threshold but the volume is at upperBound (a warning). */
   AutoscalerAtUpperBound: 'AutoscalerAtUpperBound',
   /** Autoscaler: its last decision could not be committed (refused by the source, conflicts). */
@@ -42,6 +44,8 @@ export const Reason = {
   StepFailed: 'StepFailed',
   PrerequisiteMissing: 'PrerequisiteMissing',
   UpperBoundReached: 'UpperBoundReached',
+  Verified: 'Verified',
+  UntrustedCommit: 'UntrustedCommit',
   CommitRefused: 'CommitRefused',
   CommitConflicts: 'CommitConflicts',
   SourceError: 'SourceError',

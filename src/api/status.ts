@@ -12,8 +12,10 @@ export interface StatusDocument {
   source: string;
   runtime: string;
   updatedAt: string;
-  /** Source problems (unreachable, auth) of the last fetch, if any. */
+  /** Source problems (unreachable, auth, untrusted commits) of the last fetch, if any. */
   sourceError: string | null;
+  /** Conditions of the source: SourceVerified when trusted commits are required. */
+  conditions: Condition[];
   /** Manifest errors of the newest revision. */
   errors: ManifestError[];
   databases: DatabaseStatus[];

@@ -21,6 +21,7 @@ describe('renderStatus', () => {
     runtime: 'local',
     updatedAt: '2026-11-21T00:00:00.000Z',
     sourceError: null,
+    conditions: [],
     errors: [
       {
         code: 'DBOPS_E_INVALID_QUANTITY',

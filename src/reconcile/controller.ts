@@ -1,9 +1,9 @@
-import { Cond } from '../api/conditions.js';
+import { Cond, Reason } from '../api/conditions.js';
 import type { AutoscaleHost } from '../autoscale/autoscaler.js';
 import type { StatusDocument } from '../api/status.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
-import { formatError } from '../errors.js';
+import { codes, formatError, isCode } from '../errors.js';
 import { loadDesiredState, type DesiredState } from '../manifests/load.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -11,7 +11,7 @@ import { plan, type Action } from '../plan/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
-import { clearCondition } from './conditions.js';
+import { clearCondition, setCondition } from './conditions.js';
 import { ensureDatabase } from './ensure-database.js';
 import { endOpsOfRemoved, executedDigests, recordOpsRequests } from './ledger.js';
 import { recordDesired, recordOf } from './records.js';
@@ -101,6 +101,11 @@ export class Controller {
     return this.rounds > 0 && this.snapshot !== undefined;
   }
 
+  /** The revision applied last (the newest loaded); undefined before the first. */
+  appliedRevision(): string | undefined {
+    return this.state.revision ?? undefined;
+  }
+
   /** What the storage autoscaler sees of the controller: the applied state, save, refresh. */
   autoscaleHost(): AutoscaleHost {
     return {
@@ -166,15 +171,25 @@ export class Controller {
   private async fetch(): Promise<void> {
     const { source, log } = this.deps;
     let snap: Snapshot;
+    const now = this.deps.clock.now();
     try {
       snap = await source.fetch(this.abort.signal);
     } catch (err) {
       const message = formatError(err);
       if (this.state.sourceError !== message) log.warn({ err: message }, 'fetch failed');
       this.state.sourceError = message;
+      if (isCode(err, codes.sourceUntrusted)) {
+        const why = (err as Error).message;
+        const c = this.state.conditions;
+        setCondition(c, now, Cond.SourceVerified, 'False', Reason.UntrustedCommit, why);
+      }
       return;
     }
     this.state.sourceError = null;
+    if (snap.verified) {
+      const msg = `${snap.verified.commits} new commit(s) verified up to ${snap.revision.slice(0, 12)}`;
+      setCondition(this.state.conditions, now, Cond.SourceVerified, 'True', Reason.Verified, msg);
+    }
     if (this.snapshot?.revision === snap.revision && this.desired) return;
     this.snapshot = snap;
     for (const f of snap.files) {

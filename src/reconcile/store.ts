@@ -55,6 +55,7 @@ export function emptyState(source: string, runtime: string): ControllerState {
     runtime,
     updatedAt: new Date(0).toISOString(),
     sourceError: null,
+    conditions: [],
     errors: [],
     databases: {},
     operations: {},
@@ -75,6 +76,7 @@ export async function loadState(stateDir: string): Promise<ControllerState | und
     if (!state) return undefined;
     // Files written before operations existed: the database runs at its last good spec.
     state.operations ??= {};
+    state.conditions ??= [];
     for (const d of Object.values(state.databases)) {
       d.applied ??= d.lastGood;
       d.effective ??= {};
@@ -111,6 +113,7 @@ export function toStatusDocument(state: ControllerState): StatusDocument {
     runtime: state.runtime,
     updatedAt: state.updatedAt,
     sourceError: state.sourceError,
+    conditions: state.conditions,
     errors: state.errors,
     databases: Object.values(state.databases)
       .sort((a, b) => a.name.localeCompare(b.name))

@@ -135,6 +135,34 @@ async function fetchInto(r: RemoteRepo, branch: string, dir: string, signal?: Ab
   return res.fetchHead;
 }
 
+/**
+ * Fetches `commits` more history below the cache's shallow boundary (for the trust check of
+ * commits older than the clone). The shallow list moves down; later fetches keep it there.
+ */
+export async function deepenCache(
+  r: RemoteRepo,
+  branch: string,
+  dir: string,
+  commits = 50,
+  signal?: AbortSignal,
+): Promise<void> {
+  const ref = `refs/heads/${branch}`;
+  await git
+    .fetch({
+      ...netArgs(r, signal),
+      gitdir: dir,
+      ref,
+      remoteRef: ref,
+      singleBranch: true,
+      depth: commits,
+      relative: true,
+      tags: false,
+    })
+    .catch(async (err: unknown) => {
+      throw remoteError(err, { url: r.url, branch, secrets: r.secrets });
+    });
+}
+
 /** True when the cache has grown enough packs that a fresh depth-1 clone is cheaper to keep. */
 async function overgrown(dir: string): Promise<boolean> {
   const packs = await readdir(join(dir, 'objects', 'pack')).catch(() => [] as string[]);

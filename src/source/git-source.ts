@@ -5,15 +5,23 @@ import type { Logger } from '../platform/logger.js';
 import type { GitAuth } from './auth.js';
 import { DbopsError } from '../errors.js';
 import { commitAndPush } from './git-commit.js';
-import { forgetCache, remoteDefaultBranch, syncCache, type RemoteRepo } from './git-cache.js';
+import {
+  cachePath,
+  deepenCache,
+  forgetCache,
+  remoteDefaultBranch,
+  syncCache,
+  type RemoteRepo,
+} from './git-cache.js';
 import { normalizeSubPath, readManifestTree } from './git-tree.js';
 import { parseRemoteUrl, secretsOf } from './redact.js';
-import { maxManifestBytes, type Snapshot, type Source, type SourceFile } from './source.js';
+import { maxManifestBytes, type Snapshot, type SourceFile } from './source.js';
+import type { HistorySource } from './verified-source.js';
 
 export type { GitAuth } from './auth.js';
 
 /** A Source backed by an http(s) remote, with the handles git-commit needs. */
-export interface GitSource extends Source {
+export interface GitSource extends HistorySource {
   /** The remote URL without credentials. */
   readonly url: string;
   /** The normalised sub-path inside the repository ('' for the root). */
@@ -117,6 +125,11 @@ export function createGitSource(opts: {
         return { revision: commit, files: files.map((f) => ({ ...f })), fetchedAt };
       }),
     commit: (req) => commitAndPush(source, req),
+    history: async () => {
+      const b = await branch();
+      const gitdir = cachePath(remote.cacheDir, remote.url, b);
+      return { gitdir, subPath, deepen: () => exclusive(() => deepenCache(remote, b, gitdir)) };
+    },
     // Waits for a running fetch or push; the cache stays on disk for the next start.
     close: () => exclusive(() => Promise.resolve()),
   };

@@ -12,6 +12,7 @@ import { commitToLocalRepo } from './local-commit.js';
 import { isManifestPath, normalizeSubPath, readManifestTree } from './git-tree.js';
 import { stripUserInfo } from './redact.js';
 import { maxManifestBytes, type SourceFile, type Source } from './source.js';
+import type { HistorySource } from './verified-source.js';
 
 /**
  * The git directory of a local repository: `<dir>/.git` (a directory, or a `gitdir:` file),
@@ -65,7 +66,7 @@ export function createLocalRepoSource(opts: {
   clock: Clock;
   log: Logger;
   maxFileBytes?: number;
-}): Source {
+}): HistorySource {
   const dir = resolve(opts.dir);
   const subPath = normalizeSubPath(opts.path);
   const description = `${dir}#${opts.branch ?? 'HEAD'}:/${subPath}`;
@@ -79,6 +80,8 @@ export function createLocalRepoSource(opts: {
   };
   return {
     description,
+    // A local repository is complete (or as shallow as its owner made it): nothing to deepen.
+    history: async () => ({ gitdir: await gitDir(), subPath, deepen: () => Promise.resolve() }),
     async commit(req) {
       const gitdir = await gitDir();
       return commitToLocalRepo({ dir, gitdir, branch: opts.branch, subPath }, req);

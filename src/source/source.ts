@@ -15,6 +15,8 @@ export interface Snapshot {
   files: SourceFile[];
   /** When the revision was fetched (clock ms). */
   fetchedAt: number;
+  /** Set by a verifying source: how many new commits were checked for trusted signatures. */
+  verified?: { commits: number };
 }
 
 /** A file to write, its path relative to the source's sub-path. */

@@ -53,8 +53,8 @@ describe('storage autoscaler: contention, upper bound, trigger off, halted (dire
     await env.until('ready', (s) => names.every((n) => db(s, n).phase === 'Ready'));
     const chunk = 'x'.repeat(Mi);
     for (const name of names) {
-      const c = await redisClient(env, name);
-      await fillPast(env, name, 50, (i) => c.set(`fill:${i}`, chunk));
+      const c = await redisClient(env.app.runtime, name);
+      await fillPast(env.app.runtime, name, 50, (i) => c.set(`fill:${i}`, chunk));
       c.disconnect();
     }
     // Halted after it was filled: its volume is full, but a halted database gets no decision.

@@ -94,13 +94,13 @@ describe('storage autoscaler: decisions committed to Git (loop volumes, real wri
     const before = await remoteLog(env.url, work);
     expect((await env.converge()).autoscalers.map((a) => a.lastDecision)).toEqual([null, null]);
 
-    const redis = await redisClient(env, 'session');
+    const redis = await redisClient(env.app.runtime, 'session');
     const chunk = 'x'.repeat(Mi);
-    await fillPast(env, 'session', 50, (i) => redis.set(`fill:${i}`, chunk));
-    const pgc = await pgClient(env, 'orders');
+    await fillPast(env.app.runtime, 'session', 50, (i) => redis.set(`fill:${i}`, chunk));
+    const pgc = await pgClient(env.app.runtime, 'orders');
     await pgc.query('CREATE TABLE fill (id int PRIMARY KEY, v text)');
     await pgc.query('ALTER TABLE fill ALTER COLUMN v SET STORAGE EXTERNAL');
-    await fillPast(env, 'orders', 50, (i) =>
+    await fillPast(env.app.runtime, 'orders', 50, (i) =>
       pgc.query('INSERT INTO fill VALUES ($1, $2)', [i, chunk]),
     );
 
@@ -148,7 +148,7 @@ describe('storage autoscaler: decisions committed to Git (loop volumes, real wri
     for (const name of ['session', 'orders']) {
       for (const m of db(s, name).members)
         expect(m.volume.capacityBytes).toBeGreaterThan(name === 'session' ? sessionCap : ordersCap);
-      expect(await usedPercent(env, name)).toBeLessThan(50);
+      expect(await usedPercent(env.app.runtime, name)).toBeLessThan(50);
       const a = s.autoscalers.find((x) => x.database === name)!;
       expect(a.lastDecision).toMatchObject({
         result: 'Committed',

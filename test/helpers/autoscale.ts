@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { StatusDocument } from '../../src/api/status.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { git } from './git-work.js';
-import type { TestEnv } from './env.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 
 /** A storage autoscaler manifest for `database`. */
 export function autoscaler(kind: 'Redis' | 'Postgres', database: string, storage: string): string {
@@ -32,22 +32,22 @@ ${storage
 }
 
 /** The fullest member's used share, as the runtime measures it (0-100). */
-export async function usedPercent(env: TestEnv, database: string): Promise<number> {
-  const vols = await env.app.runtime.volumeUsage(database);
+export async function usedPercent(rt: Runtime, database: string): Promise<number> {
+  const vols = await rt.volumeUsage(database);
   return Math.max(...vols.map((v) => (v.volume.usedBytes * 100) / v.volume.capacityBytes));
 }
 
-export async function redisClient(env: TestEnv, name: string) {
-  const creds = await env.app.runtime.credentials(name);
-  const m = (await env.app.runtime.observe(name))!.members[0]!;
+export async function redisClient(rt: Runtime, name: string) {
+  const creds = await rt.credentials(name);
+  const m = (await rt.observe(name))!.members[0]!;
   const client = new Redis({ ...m.endpoint, password: creds!.password, lazyConnect: true });
   await client.connect();
   return client;
 }
 
-export async function pgClient(env: TestEnv, name: string) {
-  const creds = await env.app.runtime.credentials(name);
-  const m = (await env.app.runtime.observe(name))!.members.find((x) => x.role === 'primary')!;
+export async function pgClient(rt: Runtime, name: string) {
+  const creds = await rt.credentials(name);
+  const m = (await rt.observe(name))!.members.find((x) => x.role === 'primary')!;
   const client = new pg.Client({
     ...m.endpoint,
     user: creds!.username,
@@ -60,7 +60,7 @@ export async function pgClient(env: TestEnv, name: string) {
 
 /** Writes 1 MiB chunks through `write` until the database's fullest volume is above `pct`. */
 export async function fillPast(
-  env: TestEnv,
+  rt: Runtime,
   database: string,
   pct: number,
   write: (i: number) => Promise<unknown>,
@@ -70,7 +70,7 @@ export async function fillPast(
     systemClock,
     `${database} above ${pct}% used`,
     async () => {
-      if ((await usedPercent(env, database)) > pct + 3) return true;
+      if ((await usedPercent(rt, database)) > pct + 3) return true;
       for (let n = 0; n < 8; n++) await write(i++);
       return undefined;
     },

@@ -35,6 +35,7 @@ export function statusFixture(over: Partial<StatusDocument> = {}): StatusDocumen
     runtime: 'local',
     updatedAt: '2026-01-01T00:00:00.000Z',
     sourceError: null,
+    conditions: [],
     errors: [],
     databases: [cache],
     opsRequests: [

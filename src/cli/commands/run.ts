@@ -36,6 +36,11 @@ Options:
                            (default 1m)
   --autoscale-branch <pfx> review mode: push each autoscaler decision to its own branch
                            <pfx>/<database>-<time> instead of the watched branch
+  --signing-key <file>     armored OpenPGP private key (mode 0600) that signs the
+                           autoscaler's commits; a passphrase comes from
+                           DBOPS_SIGNING_PASSPHRASE
+  --trusted-keys <file>    apply only revisions whose every new commit is signed by a key
+                           of this file and stays within that key's paths (README: Trust)
   --bot-author "N <e>"     author of the autoscaler's commits
                            (default "dbops-autoscaler <dbops-autoscaler@localhost>")
   --once                   run one round, wait for it, exit 0 when every database is Ready
@@ -59,6 +64,8 @@ const options = {
   'autoscale-cooldown': { type: 'string' },
   'autoscale-branch': { type: 'string' },
   'bot-author': { type: 'string' },
+  'signing-key': { type: 'string' },
+  'trusted-keys': { type: 'string' },
   once: { type: 'boolean' },
   'stop-on-exit': { type: 'boolean' },
 } as const;
@@ -141,6 +148,8 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     gitTimeoutMs,
     volumes: oneOf('volumes', values.volumes, ['auto', 'loop', 'directory'] as const, 'auto'),
     autoscale: autoscaleOf(values),
+    ...(values['signing-key'] ? { signingKeyFile: values['signing-key'] } : {}),
+    ...(values['trusted-keys'] ? { trustedKeysFile: values['trusted-keys'] } : {}),
   };
   return { config, values, http: httpAddressOf(values.http) };
 }
