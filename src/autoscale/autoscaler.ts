@@ -284,6 +284,8 @@ export class StorageAutoscaler {
       ...(signal ? { signal } : {}),
     });
     if (res.ok) {
+      // Test hook: pushed, and the record does not know yet.
+      this.deps.crashHook?.('autoscale:push:after');
       return {
         done: true,
         value: { kind: 'committed', revision: res.revision, existed: !!res.existed },

@@ -20,12 +20,21 @@ export function exited(c: ChildProcess): Promise<NodeJS.Signals | null> {
  * point after the other, each run resumes the operation and dies at the next point, and a
  * last run finishes it.
  */
-export function crashRunner(opts: { url: string; stateDir: string }) {
+export function crashRunner(opts: { url: string; stateDir: string; args?: string[] }) {
   let child: ChildProcess | undefined;
   const state = () => readJson<ControllerState>(join(opts.stateDir, 'status.json'));
   const start = (crashAt?: string) => {
     child = spawnDbops(
-      ['run', '--repo', opts.url, '--state-dir', opts.stateDir, '--interval', '1s'],
+      [
+        'run',
+        '--repo',
+        opts.url,
+        '--state-dir',
+        opts.stateDir,
+        '--interval',
+        '1s',
+        ...(opts.args ?? []),
+      ],
       crashAt ? { DBOPS_CRASH_AT: crashAt } : {},
     );
     return child;
