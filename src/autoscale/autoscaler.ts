@@ -106,6 +106,8 @@ export class StorageAutoscaler {
       const moot = rec.mode === 'commit' && now.fetchedAt > (rec.pushedAt ?? Infinity);
       if (!seen && !moot) return;
       rec.stage = 'idle';
+      // A review branch that reached the applied revision was merged.
+      if (seen) rec.lastDecision.result = 'Committed';
       clearCondition(rec.conditions, Cond.AutoscalerAwaitingMerge);
     }
     if (rec.stage === 'committing') return this.commit(rec, a, usage, signal);

@@ -1,6 +1,6 @@
 import type { StatusDocument } from '../../src/api/status.js';
 import type { GitServer } from '../../src/http/git-server.js';
-import { assemble, type Assembly } from '../../src/main.js';
+import { assemble, type RunConfig, type Assembly } from '../../src/main.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { startGitFixture } from './git-fixture.js';
@@ -26,7 +26,12 @@ export interface TestEnv {
 /** Starts a Git server seeded with `files` and a controller following it. */
 export async function startEnv(
   files: Record<string, string>,
-  opts: { volumes?: 'loop' | 'directory'; serverProcess?: boolean } = {},
+  opts: {
+    volumes?: 'loop' | 'directory';
+    serverProcess?: boolean;
+    /** More `dbops run` settings (the autoscaler's, trust). */
+    config?: Partial<RunConfig>;
+  } = {},
 ): Promise<TestEnv> {
   const fx = await startGitFixture('e2e', files, { serverProcess: opts.serverProcess ?? false });
   const { root, server, url, stateDir } = fx;
@@ -38,6 +43,7 @@ export async function startEnv(
       runtime: 'local',
       redisClusterNodeTimeoutMs: 1000,
       volumes: opts.volumes ?? 'directory',
+      ...opts.config,
     },
     process.env.DBOPS_TEST_LOG
       ? (await import('../../src/platform/logger.js')).createLogger({
