@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../api/status.js';
-import { humanBytes, renderStatus } from './status-table.js';
+import { humanBytes, renderAutoscalers, renderStatus } from './status-table.js';
 
 describe('humanBytes', () => {
   it.each([
@@ -71,5 +71,74 @@ describe('renderStatus', () => {
 
   it('says when a named database does not exist', () => {
     expect(renderStatus(doc, { database: 'zz' })).toContain('no database named zz');
+  });
+});
+
+describe('renderAutoscalers', () => {
+  const scaler: StatusDocument['autoscalers'][number] = {
+    name: 'cache-storage',
+    kind: 'RedisAutoscaler',
+    database: 'cache',
+    enabled: true,
+    usageThresholdPercent: 80,
+    mode: 'review',
+    conditions: [
+      {
+        type: 'AutoscalerAwaitingMerge',
+        status: 'True',
+        reason: 'ReviewBranchPushed',
+        message: 'ops/x.yaml waits on branch dbops/cache-20261201-101500 for a merge',
+        lastTransitionTime: '2026-12-01T10:15:00.000Z',
+      },
+    ],
+    usage: {
+      sampledAt: '2026-12-01T10:15:00.000Z',
+      members: [
+        { member: 'cache-0', usedBytes: 100, capacityBytes: 1000, sizeBytes: 1000 },
+        { member: 'cache-1', usedBytes: 830, capacityBytes: 1000, sizeBytes: 1000 },
+      ],
+    },
+    lastDecision: {
+      at: '2026-12-01T10:15:00.000Z',
+      member: 'cache-1',
+      usedPercent: 83,
+      thresholdPercent: 80,
+      fromBytes: 1024 ** 3,
+      toBytes: 1.5 * 1024 ** 3,
+      file: 'ops/x.yaml',
+      result: 'AwaitingMerge',
+      commit: '0123456789abcdef0123456789abcdef01234567',
+      branch: 'dbops/cache-20261201-101500',
+      attempts: 2,
+      message: 'usage 83% of cache-1 is above 80%: expand 1Gi -> 1536Mi',
+    },
+    decisions: { Expand: 1 },
+    commitAttempts: 2,
+    commitConflicts: 1,
+  };
+
+  it('shows the fullest member, the last decision with its commit and branch, and true conditions', () => {
+    expect(renderAutoscalers([scaler]).map((l) => l.replace(/ +/g, ' ').trim())).toEqual([
+      'AUTOSCALER DATABASE TRIGGER USAGE LAST DECISION COMMIT',
+      'cache-storage cache On 83% of cache-1 (> 80% expands) AwaitingMerge 1Gi -> 1.5Gi at 2026-12-01T10:15:00.000Z 0123456789ab on dbops/cache-20261201-101500',
+      'cache-storage: AutoscalerAwaitingMerge: ops/x.yaml waits on branch dbops/cache-20261201-101500 for a merge',
+    ]);
+  });
+
+  it('says why a decision failed, and shows a dash before the first sample', () => {
+    const failed = {
+      ...scaler,
+      conditions: [],
+      usage: null,
+      lastDecision: {
+        ...scaler.lastDecision!,
+        result: 'Failed' as const,
+        commit: null,
+        message: 'refused',
+      },
+    };
+    const lines = renderAutoscalers([failed]).map((l) => l.replace(/ +/g, ' ').trim());
+    expect(lines[1]).toMatch(/^cache-storage cache On - Failed/);
+    expect(lines[2]).toBe('cache-storage: Failed: refused');
   });
 });
