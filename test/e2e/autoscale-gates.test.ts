@@ -38,15 +38,7 @@ describe('storage autoscaler: contention, upper bound, trigger off, halted (dire
         'autoscalers/idle.yaml': autoscaler('Redis', 'idle', on().replace('"On"', '"Off"')),
         'autoscalers/sleepy.yaml': autoscaler('Redis', 'sleepy', on()),
       },
-      { serverProcess: true },
-    );
-    await git(
-      env.root,
-      '--git-dir',
-      join(env.root, 'git', 'desired.git'),
-      'config',
-      'receive.denyNonFastForwards',
-      'true',
+      { serverProcess: true, denyNonFastForwards: true },
     );
     work = await mkdtemp(join(tmpdir(), 'dbops-autoscale-gates-'));
     const names = ['burst', 'capped', 'idle', 'sleepy'];
@@ -105,15 +97,7 @@ describe('storage autoscaler: contention, upper bound, trigger off, halted (dire
         /^autoscale\(burst\): expand storage 16Mi -> 24Mi \(usage \d+% > 50%\)$/,
       ),
     ]);
-    const tree = await git(
-      work,
-      '--git-dir',
-      join(env.root, 'git', 'desired.git'),
-      'ls-tree',
-      '-r',
-      '--name-only',
-      'main',
-    );
+    const tree = await git(work, '--git-dir', env.bareDir, 'ls-tree', '-r', '--name-only', 'main');
     for (const f of pushers.pushed) expect(tree).toContain(f);
     expect(tree).toContain(mine[0]!.files[0]);
     expect(log.length).toBe(before.length + pushers.pushed.length + 1);

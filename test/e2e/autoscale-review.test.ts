@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAutoscale } from '../../src/main.js';
 import {
@@ -39,7 +38,7 @@ describe('storage autoscaler in review mode: a branch per decision, applied afte
       },
       { config: { autoscale: { ...defaultAutoscale, branchPrefix: 'dbops/autoscale' } } },
     );
-    bare = join(env.root, 'git', 'desired.git');
+    bare = env.bareDir;
     await env.until('ready', (s) => db(s, 'burst').phase === 'Ready');
     const c = await redisClient(env.app.runtime, 'burst');
     await fillPast(env.app.runtime, 'burst', 50, (i) => c.set(`fill:${i}`, 'x'.repeat(Mi)));

@@ -173,7 +173,7 @@ describe('trusted commits: signed bot commits are applied, anything else is refu
     const botCommit = s.autoscalers[0]!.lastDecision!.commit!;
     expect(s.revision).toBe(botCommit);
     expect(verified(s)).toMatchObject({ status: 'True' });
-    const bare = join(fx.root, 'git', 'desired.git');
+    const bare = fx.bareDir;
     const { stdout, stderr } = await run(
       'git',
       ['--git-dir', bare, 'verify-commit', '--raw', botCommit],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAutoscale } from '../../src/main.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
-import { git, revertHead } from '../helpers/git-work.js';
+import { revertHead } from '../helpers/git-work.js';
 import { startPostgresLoad, startRedisLoad, type LoadWriter } from '../helpers/load-writer.js';
 import { postgres, redisStandalone } from '../helpers/manifests.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
@@ -45,16 +45,11 @@ describe('storage autoscaler: decisions committed to Git (loop volumes, real wri
         ),
       },
       // No cooldown: after the revert, what keeps the bot quiet is the usage of the grown volume.
-      { volumes: 'loop', config: { autoscale: { ...defaultAutoscale, cooldownMs: 0 } } },
-    );
-    // A remote that refuses non-fast-forward pushes, like a protected branch.
-    await git(
-      env.root,
-      '--git-dir',
-      join(env.root, 'git', 'desired.git'),
-      'config',
-      'receive.denyNonFastForwards',
-      'true',
+      {
+        volumes: 'loop',
+        denyNonFastForwards: true,
+        config: { autoscale: { ...defaultAutoscale, cooldownMs: 0 } },
+      },
     );
     work = await mkdtemp(join(tmpdir(), 'dbops-autoscale-work-'));
     await env.until('ready', (s) =>

@@ -8,6 +8,8 @@ import { startGitFixture } from './git-fixture.js';
 /** A real Git server with one repository, and a controller on a temp state dir. */
 export interface TestEnv {
   root: string;
+  /** The served bare repository. */
+  bareDir: string;
   stateDir: string;
   server: GitServer;
   url: string;
@@ -29,11 +31,15 @@ export async function startEnv(
   opts: {
     volumes?: 'loop' | 'directory';
     serverProcess?: boolean;
+    denyNonFastForwards?: boolean;
     /** More `dbops run` settings (the autoscaler's, trust). */
     config?: Partial<RunConfig>;
   } = {},
 ): Promise<TestEnv> {
-  const fx = await startGitFixture('e2e', files, { serverProcess: opts.serverProcess ?? false });
+  const fx = await startGitFixture('e2e', files, {
+    serverProcess: opts.serverProcess ?? false,
+    denyNonFastForwards: opts.denyNonFastForwards ?? false,
+  });
   const { root, server, url, stateDir } = fx;
   const app = await assemble(
     {
@@ -61,6 +67,7 @@ export async function startEnv(
   };
   return {
     root,
+    bareDir: fx.bareDir,
     stateDir,
     server,
     url,
