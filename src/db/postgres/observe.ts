@@ -1,4 +1,5 @@
 import { withClient, type Target } from './client.js';
+import { databaseSizeSql } from './size.js';
 
 /** What one Postgres server reports about itself. */
 export interface PostgresObservation {
@@ -27,7 +28,7 @@ export function observePostgres(input: Target): Promise<PostgresObservation> {
     async (client) => {
       const head = await client.query<{ standby: boolean; version: string; size: string }>(
         `SELECT pg_is_in_recovery() AS standby, current_setting('server_version') AS version,
-        (SELECT sum(pg_database_size(datname)) FROM pg_database)::bigint AS size`,
+        ${databaseSizeSql} AS size`,
       );
       const row = head.rows[0];
       if (!row) throw new Error('empty answer to the status query');
