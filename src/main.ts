@@ -1,11 +1,14 @@
 import { join, resolve } from 'node:path';
 import { observePostgres } from './db/postgres/observe.js';
 import { readPostgresSettings, reloadPostgres } from './db/postgres/settings.js';
+import { postgresDataBytes } from './db/postgres/size.js';
 import { ensureCluster } from './db/redis/cluster.js';
 import { failoverShard } from './db/redis/failover.js';
 import { observeRedis } from './db/redis/observe.js';
 import { applyRedisSettings, readRedisSettings } from './db/redis/settings.js';
+import { redisDataBytes } from './db/redis/size.js';
 import { StorageAutoscaler } from './autoscale/autoscaler.js';
+import type { DataBytes } from './autoscale/data-sample.js';
 import type { OpsClients } from './execute/context.js';
 import { crashHookFromEnv } from './execute/crash-hook.js';
 import { systemClock, type Clock } from './platform/clock.js';
@@ -91,6 +94,20 @@ export const databaseClients: DatabaseClients & OpsClients = {
   readPostgresSettings,
   reloadPostgres,
 };
+
+/**
+ * The real database-reported sizes for the autoscaler's status (pg for Postgres, ioredis for
+ * Redis), each with a short timeout: the probe runs inside an autoscaler round.
+ */
+export const dataBytes: DataBytes = (kind, endpoint, credentials) =>
+  kind === 'Redis'
+    ? redisDataBytes({ ...endpoint, password: credentials.password, timeoutMs: 2000 })
+    : postgresDataBytes({
+        ...endpoint,
+        user: credentials.username,
+        password: credentials.password,
+        timeoutMs: 2000,
+      });
 
 /** Wraps `source` so that only revisions whose new commits are all trusted come through. */
 async function verifying(source: Source, keysFile: string, lastApplied: () => string | undefined) {
@@ -190,6 +207,7 @@ export async function assemble(
       log: log.child({ component: 'autoscaler' }),
       author: auto.author,
       cooldownMs: auto.cooldownMs,
+      dataBytes,
       ...(auto.branchPrefix ? { branchPrefix: auto.branchPrefix } : {}),
       ...(sign ? { sign } : {}),
       ...(crashHook ? { crashHook } : {}),

@@ -39,7 +39,20 @@ export interface AutoscalerStatus {
   /** The latest sample of every member's volume (null before the first sample). */
   usage: {
     sampledAt: string;
-    members: { member: string; usedBytes: number; capacityBytes: number; sizeBytes: number }[];
+    /** When the database-reported sizes were last read (at most every 30 s); absent: never. */
+    dataSampledAt?: string;
+    members: {
+      member: string;
+      usedBytes: number;
+      capacityBytes: number;
+      sizeBytes: number;
+      /**
+       * What the server reports its data takes at `dataSampledAt`: Postgres, every database
+       * plus the WAL directory; Redis, its AOF files (it reports no RDB file size, so nothing
+       * with AOF off). A signal only: the trigger is `usedBytes`. Absent: not reported.
+       */
+      dataBytes?: number;
+    }[];
   } | null;
   lastDecision: AutoscalerDecisionStatus | null;
   /** Counters since the state dir was created. */

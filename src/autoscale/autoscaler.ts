@@ -17,6 +17,7 @@ import type { ControllerState } from '../reconcile/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Source } from '../source/source.js';
 import { commitMessage, decisionFile } from './commit-message.js';
+import { dataSample, defaultDataIntervalMs, type DataBytes } from './data-sample.js';
 import { decide, type Decision, type VolumeUsage } from './decide.js';
 import { expansionGates, recordOfAutoscaler, type AutoscalerRecord } from './record.js';
 
@@ -44,6 +45,10 @@ export interface AutoscalerDeps {
   branchPrefix?: string;
   sign?: (payload: string) => Promise<string>;
   cooldownMs: number;
+  /** What each member's server reports its data takes: shown in status, never the trigger. */
+  dataBytes?: DataBytes;
+  /** Database sizes are read at most this often per database (default 30 s). */
+  dataIntervalMs?: number;
   maxAttempts?: number;
   crashHook?: CrashHook;
 }
@@ -301,15 +306,36 @@ export class StorageAutoscaler {
     return { done: false, why: `the branch kept moving` };
   }
 
+  /** Samples the volumes (what `decide` reads) and, when due, the database-reported sizes. */
   private async sample(rec: AutoscalerRecord, database: string): Promise<VolumeUsage[]> {
-    const vols = await this.deps.runtime.volumeUsage(database);
+    const { runtime, clock, dataBytes } = this.deps;
+    const vols = await runtime.volumeUsage(database);
     const members = vols.map(({ member, volume: v }) => ({
       member,
       usedBytes: v.usedBytes,
       capacityBytes: v.capacityBytes,
       sizeBytes: v.sizeBytes ?? v.capacityBytes,
     }));
-    rec.usage = { sampledAt: new Date(this.deps.clock.now()).toISOString(), members };
+    const now = clock.now();
+    const data = dataBytes
+      ? await dataSample({
+          previous: rec.usage,
+          database,
+          now,
+          intervalMs: this.deps.dataIntervalMs ?? defaultDataIntervalMs,
+          runtime,
+          read: dataBytes,
+          log: this.deps.log,
+        })
+      : undefined;
+    rec.usage = {
+      sampledAt: new Date(now).toISOString(),
+      ...(data?.at ? { dataSampledAt: data.at } : {}),
+      members: members.map((m) => {
+        const n = data?.bytes.get(m.member);
+        return n === undefined ? m : { ...m, dataBytes: n };
+      }),
+    };
     return members;
   }
 

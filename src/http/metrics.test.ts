@@ -69,7 +69,7 @@ describe('formatFamilies', () => {
 });
 
 describe('renderMetrics', () => {
-  it('renders the autoscaler families: sampled volumes, decisions, commit tries, the bound', () => {
+  it('renders the autoscaler families: sampled volumes, database sizes, decisions, commit tries, the bound', () => {
     const doc = statusFixture({
       autoscalers: [
         {
@@ -90,7 +90,17 @@ describe('renderMetrics', () => {
           ],
           usage: {
             sampledAt: '2026-01-01T00:00:00.000Z',
-            members: [{ member: 'cache-0', usedBytes: 768, capacityBytes: 1024, sizeBytes: 2048 }],
+            dataSampledAt: '2026-01-01T00:00:00.000Z',
+            members: [
+              {
+                member: 'cache-0',
+                usedBytes: 768,
+                capacityBytes: 1024,
+                sizeBytes: 2048,
+                dataBytes: 600,
+              },
+              { member: 'cache-1', usedBytes: 512, capacityBytes: 1024, sizeBytes: 2048 },
+            ],
           },
           lastDecision: null,
           decisions: { Expand: 1, AtUpperBound: 3 },
@@ -103,8 +113,13 @@ describe('renderMetrics', () => {
     const scaler = lines.filter((l) => l.startsWith('dbops_autoscaler_'));
     expect(scaler).toEqual([
       'dbops_autoscaler_volume_used_bytes{database="cache",member="cache-0"} 768',
+      'dbops_autoscaler_volume_used_bytes{database="cache",member="cache-1"} 512',
       'dbops_autoscaler_volume_capacity_bytes{database="cache",member="cache-0"} 1024',
+      'dbops_autoscaler_volume_capacity_bytes{database="cache",member="cache-1"} 1024',
       'dbops_autoscaler_volume_used_ratio{database="cache",member="cache-0"} 0.75',
+      'dbops_autoscaler_volume_used_ratio{database="cache",member="cache-1"} 0.5',
+      // Only where the server reported a size: cache-1 has none.
+      'dbops_autoscaler_database_bytes{database="cache",member="cache-0"} 600',
       'dbops_autoscaler_decisions_total{database="cache",result="Expand"} 1',
       'dbops_autoscaler_decisions_total{database="cache",result="AtUpperBound"} 3',
       'dbops_autoscaler_commit_attempts_total{database="cache",autoscaler="cache-storage"} 2',
@@ -112,6 +127,10 @@ describe('renderMetrics', () => {
       'dbops_autoscaler_at_upper_bound{database="cache",autoscaler="cache-storage"} 1',
     ]);
     expect(lines).toContain('# TYPE dbops_autoscaler_decisions_total counter');
+    expect(lines).toContain('# TYPE dbops_autoscaler_database_bytes gauge');
+    expect(lines).toContain(
+      '# HELP dbops_autoscaler_database_bytes Bytes the server reports its data takes (Postgres: databases plus WAL; Redis: AOF files) at the latest read; what the server says, not the trigger.',
+    );
   });
 
   it('renders exact lines for a small status', () => {

@@ -148,7 +148,10 @@ export function metricsOf(doc: StatusDocument): MetricFamily[] {
   ];
 }
 
-/** Storage autoscaler families: the sampled volumes, decisions and commit tries. Pure. */
+/**
+ * Storage autoscaler families: the sampled volumes, the database-reported sizes, decisions and
+ * commit tries. Pure.
+ */
 function autoscalerFamilies(doc: StatusDocument): MetricFamily[] {
   const scalers = doc.autoscalers;
   if (scalers.length === 0) return [];
@@ -181,6 +184,14 @@ function autoscalerFamilies(doc: StatusDocument): MetricFamily[] {
         labels,
         value: m.capacityBytes > 0 ? m.usedBytes / m.capacityBytes : 0,
       })),
+    },
+    {
+      name: 'dbops_autoscaler_database_bytes',
+      help: 'Bytes the server reports its data takes (Postgres: databases plus WAL; Redis: AOF files) at the latest read; what the server says, not the trigger.',
+      type: 'gauge',
+      samples: sampled.flatMap(({ labels, m }) =>
+        m.dataBytes === undefined ? [] : [{ labels, value: m.dataBytes }],
+      ),
     },
     {
       name: 'dbops_autoscaler_decisions_total',
