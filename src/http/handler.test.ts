@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { depsFixture, request, statusFixture } from '../../test/http/fixtures.js';
-import { handle, isDnsLabel, type HttpDeps } from './handler.js';
+import { handle, type HttpDeps } from './handler.js';
 
 interface Case {
   what: string;
@@ -129,21 +129,5 @@ describe('handle routes', () => {
     const second = await handle(request('GET', '/api/v1/status'), deps);
     expect((JSON.parse(first.body) as { revision: string }).revision).toBe('r1');
     expect((JSON.parse(second.body) as { revision: string }).revision).toBe('r2');
-  });
-});
-
-describe('isDnsLabel', () => {
-  it.each([
-    ['a', true],
-    ['cache-0', true],
-    ['0a', true],
-    ['x'.repeat(63), true],
-    ['x'.repeat(64), false],
-    ['A', false],
-    ['a--', false],
-    ['a b', false],
-    ['', false],
-  ])('%j -> %s', (name, ok) => {
-    expect(isDnsLabel(name)).toBe(ok);
   });
 });

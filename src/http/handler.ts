@@ -1,3 +1,4 @@
+import { isDnsLabel } from '../api/names.js';
 import type { StatusDocument } from '../api/status.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -49,11 +50,6 @@ export function json(
 
 function text(status: number, body: string, type = 'text/plain; charset=utf-8'): HttpResponse {
   return { status, headers: { ...common, 'content-type': type }, body };
-}
-
-/** True for a DNS-1123 label: lower-case alphanumerics and '-', at most 63, no edge '-'. */
-export function isDnsLabel(name: string): boolean {
-  return name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
 }
 
 const readMethods = ['GET', 'HEAD'];

@@ -30,6 +30,7 @@ describe('parseConfigText redis.conf', () => {
     ['tls-key-file /k', 1, codes.forbiddenConfig, /tls-key-file/],
     ['loadmodule /x.so', 1, codes.forbiddenConfig, /loadmodule/],
     ['requirepass secret', 1, codes.forbiddenConfig, /requirepass/],
+    ['set-proc-title yes', 1, codes.forbiddenConfig, /"set-proc-title" is managed by dbops/],
     ['maxmemory 1gb\rinclude /x', 1, codes.forbiddenConfig, /control character/],
     ['maxmemory 1\u0000', 1, codes.forbiddenConfig, /control character/],
     ['appendonly "yes\\ninclude /x"', 1, codes.forbiddenConfig, /escape sequence/],

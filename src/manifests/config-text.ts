@@ -3,12 +3,10 @@
  * checked against injection: control characters, and directives that dbops manages itself or
  * that would let a manifest read or write files, load code or run commands on the host.
  */
+import { settingRefusal, type ConfigFile } from '../api/config-rules.js';
 import { codes } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { PathSegment, Problem } from './problem.js';
-
-/** The configuration file names dbops accepts inline. */
-export type ConfigFile = 'redis.conf' | 'user.conf';
 
 /** A problem at a 1-based line of the config text. */
 export interface ConfigIssue {
@@ -17,85 +15,8 @@ export interface ConfigIssue {
   message: string;
 }
 
-const redisForbidden = new Set([
-  'include',
-  'rename-command',
-  'dir',
-  'dbfilename',
-  'appendfilename',
-  'appenddirname',
-  'logfile',
-  'pidfile',
-  'unixsocket',
-  'unixsocketperm',
-  'port',
-  'tls-port',
-  'bind',
-  'daemonize',
-  'requirepass',
-  'masterauth',
-  'masteruser',
-  'user',
-  'cluster-enabled',
-  'cluster-config-file',
-  'cluster-port',
-  'replicaof',
-  'slaveof',
-  'loadmodule',
-  'aclfile',
-  'enable-debug-command',
-  'enable-module-command',
-  'enable-protected-configs',
-]);
-const postgresForbidden = new Set([
-  'include',
-  'include_dir',
-  'include_if_exists',
-  'data_directory',
-  'config_file',
-  'hba_file',
-  'ident_file',
-  'port',
-  'listen_addresses',
-  'unix_socket_directories',
-  'unix_socket_group',
-  'unix_socket_permissions',
-  'archive_command',
-  'archive_library',
-  'restore_command',
-  'archive_cleanup_command',
-  'recovery_end_command',
-  'ssl_passphrase_command',
-  'dynamic_library_path',
-  'primary_conninfo',
-  'primary_slot_name',
-  'external_pid_file',
-  'log_directory',
-  'ssl_cert_file',
-  'ssl_key_file',
-  'ssl_ca_file',
-  'ssl_crl_file',
-  'ssl_crl_dir',
-  'krb_server_keyfile',
-]);
-
-function isForbidden(file: ConfigFile, key: string): boolean {
-  if (file === 'redis.conf') {
-    return (
-      redisForbidden.has(key) ||
-      key.startsWith('cluster-announce-') ||
-      /^tls-.*(file|dir|pass)$/.test(key)
-    );
-  }
-  return postgresForbidden.has(key) || key.endsWith('_preload_libraries');
-}
-
 // Redis directives that may repeat; CONFIG SET takes their values joined by spaces.
 const redisRepeatable = new Set(['save', 'client-output-buffer-limit']);
-const keyPattern: Record<ConfigFile, RegExp> = {
-  'redis.conf': /^[a-z][a-z0-9-]*$/,
-  'user.conf': /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/,
-};
 // Tab is fine; every other control character could smuggle a new line into a generated file.
 function hasControlChar(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -130,9 +51,10 @@ export function parseConfigText(
     if (parsed === null) return;
     if ('error' in parsed) return bad(codes.invalidField, parsed.error);
     const key = parsed.key.toLowerCase();
-    if (!keyPattern[file].test(key))
+    const refusal = settingRefusal(file, key);
+    if (refusal === 'invalid-name')
       return bad(codes.invalidField, `"${parsed.key}" is not a valid setting name`);
-    if (isForbidden(file, key))
+    if (refusal === 'forbidden')
       return bad(
         codes.forbiddenConfig,
         `"${key}" is managed by dbops or unsafe and cannot be set in ${file}: remove this line`,

@@ -3,6 +3,7 @@
  * normalised. Problems stay attached to the document; nothing here looks at other documents.
  */
 import type { DatabaseSpec } from '../api/desired.js';
+import { isDnsLabel } from '../api/names.js';
 import { isManifestKind, kinds } from '../api/schemas/kinds.js';
 import type { ManifestKind } from '../api/schemas/kinds.js';
 import { codes } from '../errors.js';
@@ -39,9 +40,8 @@ export interface DocResult {
   value?: DocValue;
 }
 
-const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const validName = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.length <= 63 && dns.test(v) ? v : undefined;
+  typeof v === 'string' && isDnsLabel(v) ? v : undefined;
 const accepted = Object.entries(kinds)
   .map(([k, versions]) => `${k} (${Object.keys(versions).join(' or ')})`)
   .join(', ');

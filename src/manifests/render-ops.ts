@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { Document, stringify, visit } from 'yaml';
+import type { ConfigFile } from '../api/config-rules.js';
 import type { DatabaseKind } from '../api/desired.js';
 import { formatBytes } from '../api/quantity.js';
 import { dnsLabel } from '../api/schemas/common.js';
 import { DbopsError, codes } from '../errors.js';
 import { parseConfigText } from './config-text.js';
-import type { ConfigFile } from './config-text.js';
 
 /** What to write. Sizes in bytes; `at` is clock milliseconds (UTC). */
 export interface OpsIntent {

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { parseDuration } from '../duration.js';
+import { isDnsLabel } from '../names.js';
 import { parseQuantity } from '../quantity.js';
 
 /** Issue params tag that tells the loader which error code a custom issue maps to. */
@@ -62,8 +63,6 @@ export const duration = z
       });
   });
 
-const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** A DNS-1123 label: lower-case letters, digits and '-', at most 63 characters. */
 export const dnsLabel = z
   .string()
@@ -71,7 +70,7 @@ export const dnsLabel = z
     description: 'A DNS-1123 label: lower-case letters, digits and -, at most 63 characters.',
   })
   .superRefine((value, ctx) => {
-    if (value.length <= 63 && dns1123.test(value)) return;
+    if (isDnsLabel(value)) return;
     const message = `"${value.length > 70 ? `${value.slice(0, 63)}...` : value}" is not a valid name: use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (for example "orders-cache")`;
     ctx.addIssue({ code: 'custom', message, input: value, params: { tag: 'invalidName' } });
   });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isDnsLabel } from '../../api/names.js';
 import { DbopsError, codes } from '../../errors.js';
 import { loadState } from '../../reconcile/store.js';
 import { readCredentials } from '../../runtime/local/credentials.js';
@@ -13,8 +14,6 @@ Without --member it points at the Redis master (the first shard's for a cluster:
 with redis-cli -c) or the Postgres primary. This is the only command that shows a password.
 `;
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** `dbops credentials`: the one place a password is shown, on stdout, on request. */
 export async function credentialsCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -24,7 +23,7 @@ export async function credentialsCommand(argv: string[], ctx: CommandContext): P
     1,
   );
   const name = positionals[0];
-  if (!name || !dnsLabel.test(name) || name.length > 63) {
+  if (!name || !isDnsLabel(name)) {
     throw new DbopsError(
       codes.usage,
       name ? `'${name}' is not a database name` : 'which database?',

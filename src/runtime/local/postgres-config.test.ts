@@ -58,6 +58,8 @@ describe('renderPgSetting', () => {
     'bad key',
     'a\nb',
     'primary_conninfo',
+    'archive_command',
+    'shared_preload_libraries',
   ]) {
     it(`refuses ${JSON.stringify(key)}`, () =>
       expect(() => renderPgSetting(key, 'x')).toThrow(DbopsError));

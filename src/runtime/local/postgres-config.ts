@@ -1,3 +1,4 @@
+import { settingRefusal } from '../../api/config-rules.js';
 import { DbopsError, codes } from '../../errors.js';
 
 /** Everything the dbops-managed Postgres settings depend on. */
@@ -13,21 +14,6 @@ export interface PostgresConfigInput {
 /** The line postgresql.conf needs so that it reads dbops.conf (relative to the data dir). */
 export const includeLine = "include_if_exists 'dbops.conf'";
 
-// Settings the runtime owns: moving them would detach the server from its supervisor.
-const reserved = new Set([
-  'port',
-  'listen_addresses',
-  'unix_socket_directories',
-  'data_directory',
-  'config_file',
-  'hba_file',
-  'ident_file',
-  'primary_conninfo',
-  'include',
-  'include_dir',
-  'include_if_exists',
-]);
-
 /** Quotes a value as a postgresql.conf string literal. */
 export function quotePgValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n')}'`;
@@ -38,13 +24,13 @@ function quoteConninfo(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Renders one user setting; throws forbiddenConfig for a setting the runtime owns. */
+/** Renders one user setting; throws forbiddenConfig for a setting manifests may not set. */
 export function renderPgSetting(key: string, value: string): string {
   const name = key.toLowerCase();
-  if (!/^[a-z_][a-z0-9_.]*$/.test(name) || reserved.has(name)) {
+  if (settingRefusal('user.conf', name)) {
     throw new DbopsError(codes.forbiddenConfig, `postgres setting "${key}" cannot be set`, {
       retry: 'stalled',
-      hint: `remove "${key}" from the configuration: dbops manages it`,
+      hint: `remove "${key}" from the configuration: dbops manages it or refuses it as unsafe`,
     });
   }
   return `${name} = ${quotePgValue(value)}`;

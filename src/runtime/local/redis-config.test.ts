@@ -89,6 +89,9 @@ describe('renderRedisDirective', () => {
     'bad key',
     'a\nport',
     'loadmodule',
+    'replicaof',
+    'set-proc-title',
+    'enable-debug-command',
   ]) {
     it(`refuses ${JSON.stringify(key)}`, () =>
       expect(() => renderRedisDirective(key, 'x')).toThrow(DbopsError));

@@ -1,3 +1,4 @@
+import { settingRefusal } from '../../api/config-rules.js';
 import { DbopsError, codes } from '../../errors.js';
 
 /** Everything the generated redis.conf depends on. */
@@ -10,33 +11,6 @@ export interface RedisConfigInput {
   /** The user's directives from the spec, in order. */
   config: Record<string, string>;
 }
-
-// Directives the runtime must own: changing them would move data, break auth, detach the
-// process from its supervisor or load code.
-const reserved = new Set([
-  'port',
-  'bind',
-  'dir',
-  'include',
-  'requirepass',
-  'masterauth',
-  'masteruser',
-  'daemonize',
-  'logfile',
-  'pidfile',
-  'unixsocket',
-  'set-proc-title',
-  'proc-title-template',
-  'cluster-enabled',
-  'cluster-config-file',
-  'cluster-announce-ip',
-  'cluster-announce-port',
-  'cluster-announce-bus-port',
-  'rename-command',
-  'loadmodule',
-  'aclfile',
-  'user',
-]);
 
 const bare = /^[A-Za-z0-9._:/@+,-]+$/;
 
@@ -56,14 +30,14 @@ export function quoteRedisArg(arg: string): string {
 /**
  * Renders one user directive: the value is split on whitespace into arguments (so
  * `save 900 1` keeps its meaning) and each argument is quoted on its own. An empty value
- * becomes `""`. Throws forbiddenConfig for a directive the runtime owns.
+ * becomes `""`. Throws forbiddenConfig for a directive manifests may not set (api/config-rules).
  */
 export function renderRedisDirective(key: string, value: string): string {
   const name = key.toLowerCase();
-  if (!/^[a-z][a-z0-9-]*$/.test(name) || reserved.has(name)) {
+  if (settingRefusal('redis.conf', name)) {
     throw new DbopsError(codes.forbiddenConfig, `redis directive "${key}" cannot be set`, {
       retry: 'stalled',
-      hint: `remove "${key}" from the configuration: dbops manages it`,
+      hint: `remove "${key}" from the configuration: dbops manages it or refuses it as unsafe`,
     });
   }
   const args = value.split(/\s+/).filter((a) => a !== '');
