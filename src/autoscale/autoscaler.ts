@@ -83,15 +83,16 @@ export class StorageAutoscaler {
     const records = (host.state.autoscalers ??= {});
     if (!now) return;
     const active = new Set<string>();
+    // The manifests allow one autoscaler per database (a second one is a manifest error).
     for (const db of now.desired.databases.values()) {
-      for (const a of db.autoscalers.slice(0, 1)) {
-        active.add(a.database);
-        await this.one(db, a, now, signal);
-      }
+      const a = db.autoscalers[0];
+      if (!a) continue;
+      active.add(a.database);
+      await this.one(db, a, now, signal);
     }
-    for (const [name, rec] of Object.entries(records)) {
-      if (!active.has(name) && rec.stage !== 'committing') delete records[name];
-    }
+    // An autoscaler gone from the applied revision takes its record along, and with it any
+    // decision not pushed yet: removing the autoscaler from Git withdraws that decision too.
+    for (const name of Object.keys(records)) if (!active.has(name)) delete records[name];
     await host.save();
   }
 
