@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { depsFixture, request, statusFixture } from '../../test/http/fixtures.js';
-import { handle, type HttpDeps } from './handler.js';
+import { captureLog, type LogLine } from '../../test/helpers/log-lines.js';
+import {
+  depsFixture,
+  fixtureNow,
+  request,
+  sign,
+  signGeneric,
+  statusFixture,
+} from '../../test/http/fixtures.js';
+import { ManualClock } from '../platform/clock.js';
+import { createHandler, type HttpDeps, type HttpRequest } from './handler.js';
+
+const handle = (req: HttpRequest, deps: HttpDeps) => createHandler(deps)(req);
 
 interface Case {
   what: string;
@@ -129,5 +140,114 @@ describe('handle routes', () => {
     const second = await handle(request('GET', '/api/v1/status'), deps);
     expect((JSON.parse(first.body) as { revision: string }).revision).toBe('r1');
     expect((JSON.parse(second.body) as { revision: string }).revision).toBe('r2');
+  });
+});
+
+const secret = 'hook-secret';
+const body = JSON.stringify({ ref: 'refs/heads/main', after: 'c'.repeat(40) });
+const hmac = `sha256=${sign(secret, body)}`;
+const id = '2b0e8f4e-1f0a-4c1e-9d0a-5d7c1b3e9f10';
+
+/** One signed push per route, as each forge sends it. */
+const deliveries: [string, Record<string, string>][] = [
+  ['github', { 'x-github-event': 'push', 'x-hub-signature-256': hmac, 'x-github-delivery': id }],
+  [
+    'gitlab',
+    { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': secret, 'x-gitlab-event-uuid': id },
+  ],
+  [
+    'gitea',
+    { 'x-gitea-event': 'push', 'x-gitea-signature': sign(secret, body), 'x-gitea-delivery': id },
+  ],
+  ['generic', signGeneric(secret, body, fixtureNow / 1000)],
+];
+
+const seenBefore = { error: 'this delivery was seen before: each delivery triggers at most once' };
+
+function replayDeps(): HttpDeps & {
+  refreshes: number;
+  clock: ManualClock;
+  lines: () => LogLine[];
+} {
+  const { log, lines } = captureLog();
+  const clock = new ManualClock(fixtureNow);
+  return Object.assign(depsFixture({ log, clock }), { clock, lines });
+}
+
+const post = (forge: string, headers: Record<string, string>) =>
+  request('POST', `/hooks/${forge}`, headers, body);
+
+describe('replayed webhook deliveries', () => {
+  it.each(deliveries)(
+    '%s: the same signed delivery twice is refused the second time',
+    async (forge, headers) => {
+      const deps = replayDeps();
+      const handler = createHandler(deps);
+      const first = await handler(post(forge, headers));
+      expect([first.status, JSON.parse(first.body)]).toEqual([202, { status: 'accepted' }]);
+      const second = await handler(post(forge, headers));
+      expect([second.status, JSON.parse(second.body)]).toEqual([409, seenBefore]);
+      expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(deps.refreshes).toBe(1);
+    },
+  );
+
+  it.each(deliveries)(
+    '%s: a refused forgery does not use up the delivery',
+    async (forge, headers) => {
+      const deps = replayDeps();
+      const handler = createHandler(deps);
+      const proof = Object.keys(headers).find((h) => /signature|token/.test(h)) ?? '';
+      const forged = { ...headers, [proof]: `${headers[proof]}0` };
+      expect((await handler(post(forge, forged))).status).toBe(401);
+      expect((await handler(post(forge, headers))).status).toBe(202);
+      expect(deps.refreshes).toBe(1);
+    },
+  );
+
+  it('a new delivery of the same push is accepted (forges and the generic route)', async () => {
+    const deps = replayDeps();
+    const handler = createHandler(deps);
+    const [gh, generic] = [deliveries[0]?.[1] ?? {}, deliveries[3]?.[1] ?? {}];
+    expect((await handler(post('github', gh))).status).toBe(202);
+    expect((await handler(post('github', { ...gh, 'x-github-delivery': 'another' }))).status).toBe(
+      202,
+    );
+    expect((await handler(post('generic', generic))).status).toBe(202);
+    deps.clock.advance(1000);
+    const later = signGeneric(secret, body, fixtureNow / 1000 + 1);
+    expect((await handler(post('generic', later))).status).toBe(202);
+    expect(deps.refreshes).toBe(4);
+  });
+
+  it('handlers do not share what they have seen', async () => {
+    const deps = replayDeps();
+    const [forge, headers] = deliveries[0] ?? ['', {}];
+    expect((await createHandler(deps)(post(forge, headers))).status).toBe(202);
+    expect((await createHandler(deps)(post(forge, headers))).status).toBe(202);
+  });
+
+  it('logs a flood of refusals at most once per 10 s per reason, with the count', async () => {
+    const deps = replayDeps();
+    const handler = createHandler(deps);
+    const [forge, headers] = deliveries[0] ?? ['', {}];
+    const unsigned = { 'x-github-event': 'push', 'x-github-delivery': 'x' };
+    for (let i = 0; i < 200; i++) await handler(post(forge, headers));
+    for (let i = 0; i < 50; i++) await handler(post(forge, unsigned));
+    deps.clock.advance(9_999);
+    await handler(post(forge, headers));
+    deps.clock.advance(1);
+    await handler(post(forge, headers));
+    await handler(post(forge, unsigned));
+    expect(deps.refreshes).toBe(1);
+    const lines = deps.lines().filter((l) => l.level >= 30);
+    expect(lines.map((l) => [l.level, l.msg, l.suppressed])).toEqual([
+      [30, 'webhook: push received, fetching', undefined],
+      [40, 'webhook: rejected delivery seen before', 0],
+      [40, 'webhook: rejected delivery with a missing or wrong signature', 0],
+      [40, 'webhook: rejected delivery seen before', 199],
+      [40, 'webhook: rejected delivery with a missing or wrong signature', 49],
+    ]);
+    expect(lines.slice(1).every((l) => l.status === 409 || l.status === 401)).toBe(true);
   });
 });

@@ -2,8 +2,16 @@ import { isDnsLabel } from '../api/names.js';
 import type { StatusDocument } from '../api/status.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { LogGate } from './log-gate.js';
 import { metricsContentType, renderMetrics } from './metrics.js';
-import { forgeEnabled, forgeOf, webhookVerdict, type WebhookConfig } from './webhooks.js';
+import { DeliveryMemory } from './replay.js';
+import {
+  forgeEnabled,
+  forgeOf,
+  webhookVerdict,
+  type Rejection,
+  type WebhookConfig,
+} from './webhooks.js';
 
 /** What the HTTP endpoint needs from the controller; all side effects come in here. */
 export interface HttpDeps {
@@ -64,7 +72,25 @@ function database(path: string, deps: HttpDeps): HttpResponse {
   return db ? json(200, db) : json(404, { error: `database ${name} not found` });
 }
 
-function webhook(req: HttpRequest, path: string, deps: HttpDeps): HttpResponse | undefined {
+/** What the webhook routes remember between requests. */
+interface WebhookState {
+  deliveries: DeliveryMemory;
+  /** Refusals are logged at most once per 10 s per reason; `suppressed` counts the rest. */
+  refusals: LogGate;
+}
+
+const refusalMessages: Record<Rejection, string> = {
+  signature: 'webhook: rejected delivery with a missing or wrong signature',
+  timestamp: 'webhook: rejected delivery with a missing, malformed or stale timestamp',
+  replay: 'webhook: rejected delivery seen before',
+};
+
+function webhook(
+  req: HttpRequest,
+  path: string,
+  deps: HttpDeps,
+  state: WebhookState,
+): HttpResponse | undefined {
   const forge = forgeOf(path);
   if (!forge) return undefined;
   const config = deps.webhook;
@@ -76,12 +102,22 @@ function webhook(req: HttpRequest, path: string, deps: HttpDeps): HttpResponse |
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]),
   );
-  const verdict = webhookVerdict(forge, headers, req.body, { ...config, secret: config.secret });
+  const verdict = webhookVerdict(
+    forge,
+    headers,
+    req.body,
+    { ...config, secret: config.secret },
+    { now: deps.clock.now(), deliveries: state.deliveries },
+  );
   if (verdict.refresh) {
     deps.refresh();
     deps.log.info({ forge }, 'webhook: push received, fetching');
-  } else if (verdict.status === 401) {
-    deps.log.warn({ forge }, 'webhook: rejected delivery with a missing or wrong signature');
+  } else if (verdict.rejected) {
+    const suppressed = state.refusals.admit(verdict.rejected);
+    if (suppressed !== undefined) {
+      const fields = { forge, status: verdict.status, suppressed };
+      deps.log.warn(fields, refusalMessages[verdict.rejected]);
+    }
   } else {
     deps.log.debug({ forge, status: verdict.status, body: verdict.body }, 'webhook: not a push');
   }
@@ -99,20 +135,27 @@ function read(path: string, deps: HttpDeps): HttpResponse | undefined {
 
 const readPaths = /^\/(healthz|readyz|metrics|api\/v1\/status|api\/v1\/databases\/[^/]*)$/;
 
+/** Answers one request; see `createHandler`. */
+export type Handler = (req: HttpRequest) => Promise<HttpResponse>;
+
 /**
- * Answers one request without sockets: health, readiness, status API, metrics and the
- * webhook routes. Unknown paths get 404, known paths with the wrong method 405 with Allow,
- * and a failure inside a dependency 500 without details (they are logged).
+ * Builds the request handler, without sockets: health, readiness, status API, metrics and
+ * the webhook routes, which remember the last 10,000 deliveries to refuse replays. Unknown
+ * paths get 404, known paths with the wrong method 405 with Allow, and a failure inside a
+ * dependency 500 without details (they are logged).
  */
-export function handle(req: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
-  return Promise.resolve(respond(req, deps));
+export function createHandler(deps: HttpDeps): Handler {
+  const state: WebhookState = {
+    deliveries: new DeliveryMemory(),
+    refusals: new LogGate(deps.clock),
+  };
+  return (req) => Promise.resolve(respond(req, deps, state));
 }
 
-/** The synchronous core of `handle`. */
-export function respond(req: HttpRequest, deps: HttpDeps): HttpResponse {
+function respond(req: HttpRequest, deps: HttpDeps, state: WebhookState): HttpResponse {
   const path = req.path.split('?')[0] ?? '';
   try {
-    const hook = webhook(req, path, deps);
+    const hook = webhook(req, path, deps, state);
     if (hook) return hook;
     if (!readPaths.test(path)) return json(404, { error: 'no such route' });
     if (!readMethods.includes(req.method)) {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DbopsError, codes } from '../errors.js';
-import { handle, json, type HttpDeps, type HttpResponse } from './handler.js';
+import { createHandler, json, type Handler, type HttpDeps, type HttpResponse } from './handler.js';
 
 /** Default request body limit: forge push payloads are well below 1 MiB for normal pushes. */
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -73,6 +73,7 @@ async function serveOne(
   req: IncomingMessage,
   res: ServerResponse,
   deps: HttpDeps,
+  handle: Handler,
   max: number,
 ): Promise<void> {
   const started = deps.clock.now();
@@ -88,13 +89,13 @@ async function serveOne(
     res.once('finish', () => req.destroy());
     return;
   }
-  const r = await handle({ method, path, headers: headersOf(req), body: read.body }, deps);
+  const r = await handle({ method, path, headers: headersOf(req), body: read.body });
   send(res, r);
   deps.log.debug({ method, path, status: r.status, ms: deps.clock.now() - started }, 'http');
 }
 
 /**
- * Serves `handle()` over node:http on host:port (port 0 picks a free one): bodies above
+ * Serves `createHandler(deps)` over node:http on host:port (port 0 picks a free one): bodies above
  * `maxBodyBytes` get 413, slow requests are cut off by the server timeouts. Rejects with a
  * DbopsError when the address cannot be bound.
  */
@@ -106,8 +107,9 @@ export async function serveHttp(opts: {
 }): Promise<HttpEndpoint> {
   const { deps } = opts;
   const max = opts.maxBodyBytes ?? defaultMaxBodyBytes;
+  const handle = createHandler(deps);
   const server = createServer(timeouts, (req, res) => {
-    serveOne(req, res, deps, max).catch((err: unknown) => {
+    serveOne(req, res, deps, handle, max).catch((err: unknown) => {
       deps.log.warn({ err }, 'http request failed');
       if (!res.headersSent) send(res, json(500, { error: 'internal error' }), true);
       else res.destroy();

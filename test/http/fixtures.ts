@@ -62,6 +62,9 @@ export function statusFixture(over: Partial<StatusDocument> = {}): StatusDocumen
   };
 }
 
+/** The fixtures' clock reading: 2026-01-01T00:00:00Z. */
+export const fixtureNow = Date.UTC(2026, 0, 1);
+
 /** Deps that count refresh calls; `status` and `ready` can be swapped per test. */
 export function depsFixture(over: Partial<HttpDeps> = {}): HttpDeps & { refreshes: number } {
   const deps = {
@@ -73,7 +76,7 @@ export function depsFixture(over: Partial<HttpDeps> = {}): HttpDeps & { refreshe
     ready: () => true,
     webhook: { secret: 'hook-secret', branch: 'main' },
     log: silentLogger(),
-    clock: new ManualClock(),
+    clock: new ManualClock(fixtureNow),
     ...over,
   };
   return deps;
@@ -82,6 +85,19 @@ export function depsFixture(over: Partial<HttpDeps> = {}): HttpDeps & { refreshe
 /** Hex HMAC-SHA256 of a body, as forges sign deliveries. */
 export function sign(secret: string, body: string | Uint8Array): string {
   return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/** The headers of a generic-route delivery: the HMAC covers `<timestamp>.<body>`. */
+export function signGeneric(
+  secret: string,
+  body: string,
+  timestamp: number | string,
+): Record<string, string> {
+  const ts = String(timestamp);
+  return {
+    'x-dbops-timestamp': ts,
+    'x-dbops-signature': `sha256=${sign(secret, `${ts}.${body}`)}`,
+  };
 }
 
 /** A request with a UTF-8 body. */

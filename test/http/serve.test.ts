@@ -20,11 +20,13 @@ afterAll(async () => {
   await server.close();
 });
 
+let deliveries = 0;
 const githubPush = (body: string, signed = body) => ({
   method: 'POST',
   headers: {
     'content-type': 'application/json',
     'x-github-event': 'push',
+    'x-github-delivery': `delivery-${++deliveries}`,
     'x-hub-signature-256': `sha256=${sign(secret, signed)}`,
   },
   body,
@@ -95,6 +97,22 @@ describe('serveHttp over real sockets', () => {
     const tampered = await fetch(`${base}/hooks/github`, githubPush(`${body} `, body));
     expect(tampered.status).toBe(401);
     await tampered.body?.cancel();
+    expect(deps.refreshes).toBe(before + 1);
+  });
+
+  it('refuses the same delivery sent again with 409, without a refresh', async () => {
+    const delivery = githubPush(JSON.stringify({ ref: 'refs/heads/main', after: 'd'.repeat(40) }));
+    const before = deps.refreshes;
+    const first = await fetch(`${base}/hooks/github`, delivery);
+    expect(first.status).toBe(202);
+    await first.body?.cancel();
+    for (let i = 0; i < 3; i++) {
+      const again = await fetch(`${base}/hooks/github`, delivery);
+      expect(again.status).toBe(409);
+      expect(await again.json()).toEqual({
+        error: 'this delivery was seen before: each delivery triggers at most once',
+      });
+    }
     expect(deps.refreshes).toBe(before + 1);
   });
 
