@@ -14,6 +14,7 @@ Commands:
   ops list     list operations (OpsRequests and spec changes) with phases and steps
   ops new      write a new OpsRequest file (VolumeExpansion, Reconfigure, Restart)
   doctor       check prerequisites and say what to install
+  down         stop every database of a state dir and release its volumes (--wipe: delete it)
   demo         serve examples-repo over HTTP and reconcile it (npm start)
 
 Every command takes --state-dir DIR (or DBOPS_STATE_DIR; default .dbops).
@@ -55,6 +56,10 @@ const commands: Record<string, () => Promise<Command>> = {
   ops: async () => {
     const m = await import('./commands/ops.js');
     return { run: m.opsCommand, help: m.opsHelp };
+  },
+  down: async () => {
+    const m = await import('./commands/down.js');
+    return { run: m.downCommand, help: m.downHelp };
   },
   demo: async () => {
     const m = await import('./commands/demo.js');

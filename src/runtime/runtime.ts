@@ -138,7 +138,8 @@ export interface Runtime {
   subscribe(listener: (event: RuntimeEvent) => void): () => void;
   /**
    * Releases the runtime. With `stopMembers`, members are stopped cleanly (the demo's
-   * Ctrl-C); without, they keep running and a later controller adopts them.
+   * Ctrl-C) and their volumes released (a loop volume is unmounted; the next start mounts it
+   * again); without, they keep running and a later controller adopts them.
    */
   close(opts: { stopMembers: boolean }): Promise<void>;
 }

@@ -120,9 +120,12 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   } finally {
     clearInterval(timer);
     ctx.stdout.write('\nStopping the controller and the databases (data is kept)...\n');
-    await app.close({ stopMembers: true });
-    await server.close();
-    logStream.end();
+    try {
+      await app.close({ stopMembers: true });
+    } finally {
+      await server.close();
+      logStream.end();
+    }
   }
   ctx.stdout.write('Stopped. Run npm start again to resume.\n');
   return 0;

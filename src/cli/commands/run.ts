@@ -44,7 +44,8 @@ Options:
   --bot-author "N <e>"     author of the autoscaler's commits
                            (default "dbops-autoscaler <dbops-autoscaler@localhost>")
   --once                   run one round, wait for it, exit 0 when every database is Ready
-  --stop-on-exit           stop the database processes when the controller exits
+  --stop-on-exit           stop the database processes when the controller exits, and
+                           unmount their volumes (dbops down does it later)
   --state-dir <dir>        state directory (default .dbops, or DBOPS_STATE_DIR)
   --log-level <level>      trace | debug | info | warn | error (default info)
 `;

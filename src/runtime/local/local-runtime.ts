@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
+import { DbopsError, codes } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { KeyedLock } from '../../platform/lock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -24,7 +25,7 @@ import {
   chooseVolumeType,
   expandMemberVolume,
   memberVolumeStatus,
-  releaseMemberVolume,
+  releaseDatabaseVolumes,
 } from './member-volume.js';
 import { adoptAll, observeDatabase } from './observe.js';
 import { assertReachable } from './postgres-setup.js';
@@ -59,6 +60,13 @@ export async function createLocalRuntime(opts: LocalRuntimeOptions): Promise<Run
   const runtime = new LocalRuntime(opts, layout, await serviceUser());
   await adoptAll(runtime.ctx);
   return runtime;
+}
+
+// Volumes that stayed mounted after their members stopped: something else still uses them.
+function volumesBusy(problems: string[]): DbopsError {
+  return new DbopsError(codes.processFailed, `cannot release volumes: ${problems.join('; ')}`, {
+    hint: 'a process may still use them (a shell inside one?): free them and retry (dbops down)',
+  });
 }
 
 class LocalRuntime implements Runtime {
@@ -213,9 +221,8 @@ class LocalRuntime implements Runtime {
       if (dbf && !dbf.halted) await this.layout.writeDb({ ...dbf, halted: true });
       await stopAllMembers(this.ctx, database);
       // Unmounted first: a recursive delete must never run into a mounted volume.
-      for (const m of await this.layout.members(database)) {
-        await releaseMemberVolume(this.ctx, database, m);
-      }
+      const problems = await releaseDatabaseVolumes(this.ctx, database);
+      if (problems.length > 0) throw volumesBusy(problems);
       await rm(this.layout.dbDir(database), { recursive: true, force: true });
     });
   }
@@ -229,9 +236,15 @@ class LocalRuntime implements Runtime {
     this.closed = true;
     this.ctx.supervisor.close();
     if (!opts.stopMembers) return;
+    const problems: string[] = [];
     for (const db of await this.layout.databases()) {
-      await this.lock.run(db, () => stopAllMembers(this.ctx, db));
+      await this.lock.run(db, async () => {
+        await stopAllMembers(this.ctx, db);
+        // A clean stop leaves no mount or loop device behind; the next start mounts again.
+        problems.push(...(await releaseDatabaseVolumes(this.ctx, db)));
+      });
     }
+    if (problems.length > 0) throw volumesBusy(problems);
   }
 
   private emit(event: RuntimeEvent): void {

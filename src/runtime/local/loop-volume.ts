@@ -48,8 +48,8 @@ async function findTool(tool: string): Promise<string | undefined> {
   return undefined;
 }
 
-// Runs a tool without a shell; a missing tool or a failure becomes a DbopsError naming it.
-async function run(tool: string, args: string[]): Promise<{ stdout: string }> {
+/** Runs a system tool without a shell; a missing tool or a failure is a DbopsError naming it. */
+export async function runTool(tool: string, args: string[]): Promise<{ stdout: string }> {
   const path = await findTool(tool);
   if (!path) throw stalled(codes.prerequisite, `${tool} is not installed`, `run: ${install(tool)}`);
   const env = { PATH: `${SBIN.join(':')}:/usr/bin:/bin`, LANG: 'C' };
@@ -97,14 +97,17 @@ export function parseMountInfo(text: string): MountEntry[] {
   return out;
 }
 
-const mounts = async () => parseMountInfo(await fsp.readFile('/proc/self/mountinfo', 'utf8'));
+/** The mount table of this process (/proc/self/mountinfo), in mount order. */
+export async function readMounts(): Promise<MountEntry[]> {
+  return parseMountInfo(await fsp.readFile('/proc/self/mountinfo', 'utf8'));
+}
 const real = (path: string) => fsp.realpath(path).catch(() => path);
 
 /** The loop device mounted at `mountPoint` from `image`; undefined when nothing is mounted. */
 async function mountedDevice(image: string, mountPoint: string): Promise<string | undefined> {
   const at = await real(mountPoint);
   // The last entry wins: it is the top of a stack of mounts on the same path.
-  const entry = (await mounts()).filter((m) => m.mountPoint === at).pop();
+  const entry = (await readMounts()).filter((m) => m.mountPoint === at).pop();
   if (!entry) return undefined;
   const sys = `/sys/block/${basename(entry.source)}/loop/backing_file`;
   const backing = entry.source.startsWith('/dev/loop')
@@ -139,7 +142,7 @@ async function formatImage(image: string, bytes: number): Promise<void> {
   const tmp = `${image}.tmp`;
   await fsp.rm(tmp, { force: true });
   await extend(tmp, bytes, 'wx');
-  await run('mkfs.xfs', ['-q', tmp]);
+  await runTool('mkfs.xfs', ['-q', tmp]);
   await extend(tmp, 0, 'r'); // fsync what mkfs wrote before the rename publishes it
   await fsp.rename(tmp, image);
   await extend(dirname(image), 0, 'r');
@@ -152,7 +155,7 @@ async function mountImage(image: string, mountPoint: string): Promise<void> {
     const what = `cannot mount ${image} on ${mountPoint}: it is not empty (${present})`;
     throw stalled(codes.stateCorrupt, what, `move its files away, then retry`);
   }
-  await run('mount', ['-o', 'loop,noatime', image, mountPoint]);
+  await runTool('mount', ['-o', 'loop,noatime', image, mountPoint]);
 }
 
 /**
@@ -202,8 +205,8 @@ export async function growLoopVolume(
   const size = (await fsp.stat(image)).size;
   if (target > size) await extend(image, target, 'r+');
   else if (target < size) log.warn({ image, asked: target, size }, 'volumes never shrink: kept');
-  if (device) await run('losetup', ['-c', device]);
-  await run('xfs_growfs', [mountPoint]);
+  if (device) await runTool('losetup', ['-c', device]);
+  await runTool('xfs_growfs', [mountPoint]);
   const after = await loopUsage(mountPoint);
   const grown = after.capacityBytes > before.capacityBytes;
   if (grown) log.info({ image, from: before.capacityBytes, to: after.capacityBytes }, 'loop grown');
@@ -212,13 +215,13 @@ export async function growLoopVolume(
 
 /** Unmounts the volume and detaches every loop device still backing the image; no-op otherwise. */
 export async function unmountLoopVolume(opts: Omit<LoopVolumeOpts, 'bytes' | 'log'>) {
-  if (await mountedDevice(opts.image, opts.mountPoint)) await run('umount', [opts.mountPoint]);
+  if (await mountedDevice(opts.image, opts.mountPoint)) await runTool('umount', [opts.mountPoint]);
   if (!(await pathExists(opts.image))) return;
   // mount -o loop sets autoclear; a crash between attach and mount can still leak a device.
-  const { stdout } = await run('losetup', ['-n', '-O', 'NAME', '-j', opts.image]);
-  const mounted = new Set((await mounts()).map((m) => m.source));
+  const { stdout } = await runTool('losetup', ['-n', '-O', 'NAME', '-j', opts.image]);
+  const mounted = new Set((await readMounts()).map((m) => m.source));
   for (const dev of stdout.split('\n').map((l) => l.trim())) {
-    if (dev && !mounted.has(dev)) await run('losetup', ['-d', dev]);
+    if (dev && !mounted.has(dev)) await runTool('losetup', ['-d', dev]);
   }
 }
 

@@ -150,3 +150,19 @@ export async function releaseMemberVolume(
   }
   await unmountLoopVolume(paths);
 }
+
+/**
+ * Releases the loop volume of every member of a database (its members are stopped: a clean
+ * stop, a wipe). Tries each one; returns what could not be released, empty when all were.
+ */
+export async function releaseDatabaseVolumes(ctx: MemberContext, db: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const member of await ctx.layout.members(db)) {
+    try {
+      await releaseMemberVolume(ctx, db, member);
+    } catch (err) {
+      problems.push(`${db}/${member}: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}

@@ -97,6 +97,21 @@ export async function findProcessWithArg(marker: string): Promise<number | undef
 }
 
 /**
+ * Live processes other than this one with an argument inside `dir` (a path below it): the
+ * scratch servers a controller killed during a validation left behind. Empty when none.
+ */
+export async function processesWithArgUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const inside = cmdline.split('\0').some((arg) => arg.startsWith(`${dir}/`));
+    if (inside && (await isAlive(Number(entry)))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
  * Sends `signal`, waits up to `timeoutMs` for the process to go, then SIGKILLs it (and its
  * process group) and waits again. With `resendMs`, the signal is sent again at that interval
  * meanwhile: Redis 7.0 drops a SIGTERM that arrives while it writes its first AOF ("Writing
