@@ -38,10 +38,15 @@ export async function reconcileDatabase(
       return;
     case 'halt':
     case 'wipe': {
+      // spec.halted plans a halt every round: only the first one is news.
+      const already = record.conditions.some(
+        (c) => c.type === Cond.Halted && c.status === 'True' && c.message === action.message,
+      );
       try {
         if (action.type === 'halt') await deps.runtime.halt(action.database);
         else await deps.runtime.wipe(action.database);
-        log.info(action.message);
+        if (already) log.debug(action.message);
+        else log.info(action.message);
         record.haltedForRemoval = action.type === 'halt' && action.reason === 'removed';
         if (action.type === 'wipe') record.lastGood = null;
         setCondition(

@@ -65,7 +65,6 @@ export const ensureCluster: Step = async (ctx) => {
     timeoutMs: ctx.waitMs,
     signal: ctx.signal,
   });
-  for (const a of report.actions) ctx.log.info({ database: spec.name }, a);
   Object.assign(ctx.roles, report.roles);
   const now = ctx.clock.now();
   if (report.state === 'ok') {

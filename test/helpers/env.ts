@@ -2,7 +2,7 @@ import type { StatusDocument } from '../../src/api/status.js';
 import type { GitServer } from '../../src/http/git-server.js';
 import { assemble, type RunConfig, type Assembly } from '../../src/main.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
-import { silentLogger } from '../../src/platform/logger.js';
+import { silentLogger, type Logger } from '../../src/platform/logger.js';
 import { startGitFixture } from './git-fixture.js';
 
 /** A real Git server with one repository, and a controller on a temp state dir. */
@@ -34,6 +34,8 @@ export async function startEnv(
     denyNonFastForwards?: boolean;
     /** More `dbops run` settings (the autoscaler's, trust). */
     config?: Partial<RunConfig>;
+    /** The controller's logger (tests that read logs); else DBOPS_TEST_LOG or silent. */
+    log?: Logger;
   } = {},
 ): Promise<TestEnv> {
   const fx = await startGitFixture('e2e', files, {
@@ -51,13 +53,14 @@ export async function startEnv(
       volumes: opts.volumes ?? 'directory',
       ...opts.config,
     },
-    process.env.DBOPS_TEST_LOG
-      ? (await import('../../src/platform/logger.js')).createLogger({
-          level: 'debug',
-          pretty: false,
-          destination: (await import('node:fs')).createWriteStream(process.env.DBOPS_TEST_LOG),
-        })
-      : silentLogger(),
+    opts.log ??
+      (process.env.DBOPS_TEST_LOG
+        ? (await import('../../src/platform/logger.js')).createLogger({
+            level: 'debug',
+            pretty: false,
+            destination: (await import('node:fs')).createWriteStream(process.env.DBOPS_TEST_LOG),
+          })
+        : silentLogger()),
     {},
   );
   const converge = async () => {

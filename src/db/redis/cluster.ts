@@ -38,7 +38,8 @@ const meetSettleMs = 5000;
 /**
  * Creates the Redis Cluster of `members` once and repairs it on every later call (seed 004):
  * meets, unassigned slots to each shard's master, replicas of the shard master, failed stale
- * ids forgotten. Each step is idempotent. Returns a report (state `fail` with problems when
+ * ids forgotten. Each step is idempotent and logged at info as it runs; a call that finds
+ * the cluster healthy logs only at debug. Returns a report (state `fail` with problems when
  * the deadline passes); throws DbopsError `clusterFailed` on a refused password or a member
  * still unreachable at the deadline.
  */
@@ -70,7 +71,9 @@ export async function ensureCluster(input: EnsureClusterInput): Promise<ClusterR
       problems: state === 'ok' ? [] : [...plan.problems, ...plan.waiting, ...failures.values()],
     });
     if (plan.converged) {
-      log.info({ created, actions: done.length }, 'redis cluster ok');
+      // Info only when this call changed something: a steady cluster is checked every round.
+      if (done.length > 0) log.info({ created, actions: done.length }, 'redis cluster ok');
+      else log.debug('redis cluster ok');
       return report('ok');
     }
     if (clock.now() >= deadline) {
