@@ -26,12 +26,35 @@ export const Cond = {
   AutoscalerCommitFailed: 'AutoscalerCommitFailed',
   /** Autoscaler (review mode): a decision waits on its branch for a merge. */
   AutoscalerAwaitingMerge: 'AutoscalerAwaitingMerge',
+  /** The spec asks for a smaller volume than the database has: it stays (volumes never shrink). */
+  VolumeSize: 'VolumeSize',
+  /** The spec asks for a change this version cannot carry out (resharding, a version change). */
+  UnsupportedChange: 'UnsupportedChange',
 } as const;
+
+/** One of the condition types above. */
+export type ConditionType = (typeof Cond)[keyof typeof Cond];
 
 /** Reasons attached to conditions. */
 export const Reason = {
   Succeeded: 'Succeeded',
   Progressing: 'Progressing',
+  /** Ready before the first time the database was ready. */
+  Provisioning: 'Provisioning',
+  /** Ready after the database was ready once. */
+  NotReady: 'NotReady',
+  /** Ready and Reconciling of a halted database. */
+  Halted: 'Halted',
+  /** Reconciling: an operation of the database runs. */
+  OperationProgressing: 'OperationProgressing',
+  /** Reconciling: a step failed and is retried. */
+  Retrying: 'Retrying',
+  /** Reconciling: the controller leaves the database as it is (the message says why). */
+  Kept: 'Kept',
+  /** VolumeSize: the reason repeats the type (as the status JSON has always shown it). */
+  VolumeSize: 'VolumeSize',
+  /** UnsupportedChange: the reason repeats the type. */
+  UnsupportedChange: 'UnsupportedChange',
   InvalidManifest: 'InvalidManifest',
   KeptAtLastGoodRevision: 'KeptAtLastGoodRevision',
   MembersNotReady: 'MembersNotReady',
@@ -52,7 +75,14 @@ export const Reason = {
   ReviewBranchPushed: 'ReviewBranchPushed',
 } as const;
 
-/** Kubernetes-style condition. */
+/** One of the reasons above. */
+export type ConditionReason = (typeof Reason)[keyof typeof Reason];
+
+/**
+ * Kubernetes-style condition. `type` and `reason` stay strings when read back (a status file
+ * of a newer version may carry names this one does not know); they are written from the
+ * constants above only (setCondition takes nothing else).
+ */
 export interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';

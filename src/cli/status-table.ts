@@ -1,3 +1,4 @@
+import { Cond, Reason } from '../api/conditions.js';
 import type { DatabaseStatus, StatusDocument } from '../api/status.js';
 
 /** Formats a byte count for people: 1536Mi, 2.5Gi, 912Ki. */
@@ -28,11 +29,11 @@ export function table(rows: string[][]): string[] {
 function why(db: DatabaseStatus): string {
   const notable = db.conditions.filter(
     (c) =>
-      (c.type === 'Ready' && c.status !== 'True') ||
-      (c.type === 'ManifestValid' && c.status === 'False') ||
-      (c.type === 'Stalled' && c.status === 'True') ||
-      (c.type === 'VersionSubstituted' && c.status === 'True') ||
-      (c.type === 'Reconciling' && c.reason === 'Retrying'),
+      (c.type === Cond.Ready && c.status !== 'True') ||
+      (c.type === Cond.ManifestValid && c.status === 'False') ||
+      (c.type === Cond.Stalled && c.status === 'True') ||
+      (c.type === Cond.VersionSubstituted && c.status === 'True') ||
+      (c.type === Cond.Reconciling && c.reason === Reason.Retrying),
   );
   return notable
     .map((c) => c.message)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Condition } from '../api/conditions.js';
+import { Cond, Reason, type Condition } from '../api/conditions.js';
 import { setCondition, summarize } from './conditions.js';
 
 const t0 = Date.UTC(2026, 10, 21, 12);
@@ -78,10 +78,13 @@ describe('summarize', () => {
 describe('setCondition', () => {
   it('keeps the transition time while the status stays, moves it when it changes', () => {
     const list: Condition[] = [];
-    setCondition(list, t0, 'Ready', 'False', 'A', 'a');
-    setCondition(list, t0 + 1000, 'Ready', 'False', 'B', 'b');
-    expect(list[0]).toMatchObject({ reason: 'B', lastTransitionTime: new Date(t0).toISOString() });
-    setCondition(list, t0 + 2000, 'Ready', 'True', 'C', 'c');
+    setCondition(list, t0, Cond.Ready, 'False', Reason.Provisioning, 'a');
+    setCondition(list, t0 + 1000, Cond.Ready, 'False', Reason.NotReady, 'b');
+    expect(list[0]).toMatchObject({
+      reason: Reason.NotReady,
+      lastTransitionTime: new Date(t0).toISOString(),
+    });
+    setCondition(list, t0 + 2000, Cond.Ready, 'True', Reason.Succeeded, 'c');
     expect(list[0]?.lastTransitionTime).toBe(new Date(t0 + 2000).toISOString());
     expect(list).toHaveLength(1);
   });

@@ -1,13 +1,19 @@
-import { Cond, type Condition } from '../api/conditions.js';
+import {
+  Cond,
+  Reason,
+  type Condition,
+  type ConditionReason,
+  type ConditionType,
+} from '../api/conditions.js';
 import type { DatabasePhase } from '../api/status.js';
 
 /** Sets a condition in place, keeping lastTransitionTime when the status did not change. */
 export function setCondition(
   list: Condition[],
   now: number,
-  type: string,
+  type: ConditionType,
   status: Condition['status'],
-  reason: string,
+  reason: ConditionReason,
   message: string,
 ): void {
   const i = list.findIndex((c) => c.type === type);
@@ -20,7 +26,7 @@ export function setCondition(
 }
 
 /** Removes a condition that no longer applies. */
-export function clearCondition(list: Condition[], type: string): void {
+export function clearCondition(list: Condition[], type: ConditionType): void {
   const i = list.findIndex((c) => c.type === type);
   if (i >= 0) list.splice(i, 1);
 }
@@ -35,14 +41,26 @@ const readiness = [Cond.MembersReady, Cond.ClusterHealthy, Cond.ReplicationHealt
 export function summarize(
   list: Condition[],
   now: number,
-  opts: { halted: boolean; working: boolean; stalled?: { reason: string; message: string } },
+  opts: {
+    halted: boolean;
+    working: boolean;
+    stalled?: { reason: ConditionReason; message: string };
+  },
 ): DatabasePhase {
   // Once a database was Ready, losing readiness is NotReady; before that it is Provisioning.
   const prior = list.find((c) => c.type === Cond.Ready);
-  const everReady = prior !== undefined && (prior.status === 'True' || prior.reason === 'NotReady');
+  const everReady =
+    prior !== undefined && (prior.status === 'True' || prior.reason === Reason.NotReady);
   if (opts.halted) {
-    setCondition(list, now, Cond.Ready, 'False', 'Halted', 'the database is halted; data is kept');
-    setCondition(list, now, Cond.Reconciling, 'False', 'Halted', '');
+    setCondition(
+      list,
+      now,
+      Cond.Ready,
+      'False',
+      Reason.Halted,
+      'the database is halted; data is kept',
+    );
+    setCondition(list, now, Cond.Reconciling, 'False', Reason.Halted, '');
     clearCondition(list, Cond.Stalled);
     return 'Halted';
   }
@@ -56,21 +74,28 @@ export function summarize(
     .filter((c): c is Condition => c !== undefined && c.status !== 'True');
   const ready = failing.length === 0 && list.some((c) => c.type === Cond.MembersReady);
   if (ready) {
-    setCondition(list, now, Cond.Ready, 'True', 'Succeeded', 'every member is ready');
+    setCondition(list, now, Cond.Ready, 'True', Reason.Succeeded, 'every member is ready');
   } else {
     const why =
       failing
         .map((c) => c.message)
         .filter(Boolean)
         .join('; ') || 'not ready yet';
-    setCondition(list, now, Cond.Ready, 'False', everReady ? 'NotReady' : 'Provisioning', why);
+    setCondition(
+      list,
+      now,
+      Cond.Ready,
+      'False',
+      everReady ? Reason.NotReady : Reason.Provisioning,
+      why,
+    );
   }
   setCondition(
     list,
     now,
     Cond.Reconciling,
     opts.working ? 'True' : 'False',
-    opts.working ? 'Progressing' : 'Succeeded',
+    opts.working ? Reason.Progressing : Reason.Succeeded,
     '',
   );
   if (opts.stalled) return 'Failed';

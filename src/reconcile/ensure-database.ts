@@ -1,4 +1,4 @@
-import { Cond, Reason } from '../api/conditions.js';
+import { Cond, Reason, type ConditionReason, type ConditionType } from '../api/conditions.js';
 import { formatError } from '../errors.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
@@ -64,8 +64,15 @@ export async function ensureDatabase(
       });
       rec.applied = d.applied;
       for (const o of d.add) state.operations[o.id] = o;
-      noteCondition(rec, clock.now(), 'VolumeSize', d.notes.volumeStays);
-      noteCondition(rec, clock.now(), 'UnsupportedChange', d.notes.unsupported);
+      noteCondition(rec, clock.now(), Cond.VolumeSize, Reason.VolumeSize, d.notes.volumeStays);
+      const unsupported = d.notes.unsupported;
+      noteCondition(
+        rec,
+        clock.now(),
+        Cond.UnsupportedChange,
+        Reason.UnsupportedChange,
+        unsupported,
+      );
     }
     const view = nextOperation(
       opsOf(state, rec.name).map((op) => ({ op, apply: op.apply })),
@@ -118,9 +125,10 @@ async function recordNotes(database: string, deps: EnsureDeps): Promise<void> {
 function noteCondition(
   rec: DatabaseRecord,
   now: number,
-  type: string,
+  type: ConditionType,
+  reason: ConditionReason,
   message: string | null,
 ): void {
-  if (message) setCondition(rec.conditions, now, type, 'True', type, message);
+  if (message) setCondition(rec.conditions, now, type, 'True', reason, message);
   else clearCondition(rec.conditions, type);
 }

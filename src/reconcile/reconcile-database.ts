@@ -1,4 +1,4 @@
-import { Cond, Reason } from '../api/conditions.js';
+import { Cond, Reason, type ConditionReason } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
 import { DbopsError, formatError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
@@ -34,7 +34,14 @@ export async function reconcileDatabase(
   const now = () => deps.clock.now();
   switch (action.type) {
     case 'keep':
-      setCondition(record.conditions, now(), Cond.Reconciling, 'False', 'Kept', action.message);
+      setCondition(
+        record.conditions,
+        now(),
+        Cond.Reconciling,
+        'False',
+        Reason.Kept,
+        action.message,
+      );
       return;
     case 'halt':
     case 'wipe': {
@@ -92,7 +99,7 @@ export async function reconcileDatabase(
     waitMs: deps.waitMs,
     roles: {},
   };
-  let stalled: { reason: string; message: string } | undefined;
+  let stalled: { reason: ConditionReason; message: string } | undefined;
   let retrying: string | undefined;
   for (const step of ensureSteps) {
     try {
@@ -120,7 +127,7 @@ export async function reconcileDatabase(
   }
   record.phase = summarize(record.conditions, now(), { halted: false, working: false, stalled });
   if (retrying) {
-    setCondition(record.conditions, now(), Cond.Reconciling, 'True', 'Retrying', retrying);
+    setCondition(record.conditions, now(), Cond.Reconciling, 'True', Reason.Retrying, retrying);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Cond } from '../api/conditions.js';
+import { Cond, Reason } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
 import { formatError } from '../errors.js';
 import type { OpCtx, OpsClients } from '../execute/context.js';
@@ -88,7 +88,7 @@ export async function runStoredOperation(
     deps.clock.now(),
     Cond.Reconciling,
     'True',
-    'OperationProgressing',
+    Reason.OperationProgressing,
     `${current.type} ${current.id}`,
   );
   let steps;
