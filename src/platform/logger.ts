@@ -31,13 +31,15 @@ export function createLogger(opts: {
     redact: { paths: redactPaths, censor: '[redacted]' },
   };
   if (pretty && !opts.destination) {
-    return pino({
-      ...base,
-      transport: {
-        target: 'pino-pretty',
-        options: { destination: 2, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' },
-      },
+    const stream = pino.transport({
+      target: 'pino-pretty',
+      options: { destination: 2, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' },
     });
+    // Its worker thread dies when the terminal goes away (SIGHUP, EIO), and every later line
+    // would throw "the worker has exited" into whatever logs it, a controller stopping its
+    // members included. Those lines have nowhere to go: they are dropped instead.
+    stream.on('error', () => undefined);
+    return pino(base, stream);
   }
   return pino(base, (opts.destination ?? process.stderr) as pino.DestinationStream);
 }

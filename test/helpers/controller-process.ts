@@ -6,12 +6,16 @@ import type { ControllerState } from '../../src/reconcile/store.js';
 import { loopDevicesUnder, mountsUnder } from '../runtime/helpers.js';
 import { pidsMatching } from './processes.js';
 
-/** Waits until the controller's status.json shows every named database Ready. */
+/**
+ * Waits until the controller's status.json shows every named database Ready; with `since`
+ * (ms), only a status written after it counts (a new controller, not the last one's file).
+ */
 export function waitReady(
   stateDir: string,
   names: string[],
-  timeoutMs = 100_000,
+  opts: { since?: number; timeoutMs?: number } = {},
 ): Promise<ControllerState> {
+  const { since = 0, timeoutMs = 100_000 } = opts;
   return waitFor(
     systemClock,
     `${names.join(', ')} Ready in ${stateDir}`,
@@ -19,7 +23,8 @@ export function waitReady(
       const s = await readJson<ControllerState>(join(stateDir, 'status.json')).catch(
         () => undefined,
       );
-      return s && names.every((n) => s.databases[n]?.phase === 'Ready') ? s : undefined;
+      if (!s || Date.parse(s.updatedAt) <= since) return undefined;
+      return names.every((n) => s.databases[n]?.phase === 'Ready') ? s : undefined;
     },
     { timeoutMs, intervalMs: 200 },
   );

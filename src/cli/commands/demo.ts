@@ -9,6 +9,7 @@ import { createLogger } from '../../platform/logger.js';
 import { parseCommand, stateDirOf } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { renderStatus } from '../status-table.js';
+import { listenForStop } from '../stop-signals.js';
 import { doctorChecks } from './doctor.js';
 
 export const demoHelp = `Usage: dbops demo [--state-dir DIR] [--port N]   (what npm start runs)
@@ -16,7 +17,9 @@ export const demoHelp = `Usage: dbops demo [--state-dir DIR] [--port N]   (what 
 Turns examples-repo/ into a Git repository under the state dir (once), serves it over smart
 HTTP on 127.0.0.1, and runs the controller against that URL with the local runtime, with a
 live status table. Push a change to the repository and watch it take effect. Ctrl-C stops
-the controller and the databases; the next start resumes with the data kept.
+the controller and the databases and unmounts their volumes, and so do SIGTERM, SIGHUP (the
+terminal closed) and the end of a pipe (npm start | tee log); the next start resumes with
+the data kept.
 `;
 
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -101,10 +104,13 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     log,
     ctx.env,
   );
-  const stop = new AbortController();
-  const onSignal = () => stop.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = listenForStop(
+    { signals: process, outputs: { stdout: ctx.stdout, stderr: ctx.stderr } },
+    (reason, first) => {
+      log.info(`${reason}: ${first ? 'stopping' : 'already stopping'}`);
+      if (!first) ctx.stderr.write('Still stopping the databases, please wait...\n');
+    },
+  );
 
   let last = '';
   const draw = () => {
@@ -125,6 +131,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     } finally {
       await server.close();
       logStream.end();
+      stop.dispose();
     }
   }
   ctx.stdout.write('Stopped. Run npm start again to resume.\n');

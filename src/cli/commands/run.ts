@@ -8,10 +8,12 @@ import { assemble, defaultAutoscale, type AutoscaleConfig, type RunConfig } from
 import { createLogger } from '../../platform/logger.js';
 import { badValue, branchOf, oneOf, parseCommand, stateDirOf, subPathOf } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { listenForStop } from '../stop-signals.js';
 
 export const runHelp = `Usage: dbops run --repo <url|path> [options]
 
-Runs the controller: fetch -> validate -> plan -> execute, until stopped (SIGINT/SIGTERM).
+Runs the controller: fetch -> validate -> plan -> execute, until stopped (SIGINT, SIGTERM,
+SIGHUP, or a closed stdout/stderr such as the end of a pipe).
 Databases keep running when the controller stops; the next controller adopts them.
 
 Options:
@@ -218,19 +220,20 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
     for (const d of notReady) ctx.stderr.write(`${d.name}: ${d.phase}\n`);
     return notReady.length === 0 && !doc.sourceError ? 0 : 1;
   }
-  const stop = new AbortController();
-  const onSignal = (sig: string) => {
-    log.info(`${sig}: stopping`);
-    stop.abort(new Error(sig));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = listenForStop(
+    { signals: process, outputs: { stdout: ctx.stdout, stderr: ctx.stderr } },
+    (reason, first) => log.info(`${reason}: ${first ? 'stopping' : 'already stopping'}`),
+  );
   log.info(
     { source: config.repo.replace(/\/\/[^@/]*@/, '//'), stateDir: config.stateDir },
     'controller started',
   );
-  await app.run(stop.signal);
-  await endpoint?.close();
-  await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
+  try {
+    await app.run(stop.signal);
+    await endpoint?.close();
+    await app.close({ stopMembers: Boolean(values['stop-on-exit']) });
+  } finally {
+    stop.dispose();
+  }
   return 0;
 }
