@@ -35,6 +35,13 @@ export const Cond = {
 /** One of the condition types above. */
 export type ConditionType = (typeof Cond)[keyof typeof Cond];
 
+/** The summary conditions, derived from the others (reconcile/conditions.ts `summarize`). */
+export type SummaryConditionType =
+  typeof Cond.Ready | typeof Cond.Reconciling | typeof Cond.Stalled;
+
+/** The conditions that steps set themselves. */
+export type DetailConditionType = Exclude<ConditionType, SummaryConditionType>;
+
 /** Reasons attached to conditions. */
 export const Reason = {
   Succeeded: 'Succeeded',

@@ -69,6 +69,30 @@ describe('renderStatus', () => {
     );
   });
 
+  it('shows why a database is kept as it is (a removed file with deletionPolicy DoNotTerminate)', () => {
+    const kept =
+      'manifest removed but its last spec said deletionPolicy DoNotTerminate: still running';
+    const a = doc.databases[0]!;
+    const text = renderStatus({
+      ...doc,
+      databases: [
+        {
+          ...a,
+          conditions: [
+            {
+              type: 'Reconciling',
+              status: 'False',
+              reason: 'Kept',
+              message: kept,
+              lastTransitionTime: doc.updatedAt,
+            },
+          ],
+        },
+      ],
+    });
+    expect(text).toContain(kept);
+  });
+
   it('says when a named database does not exist', () => {
     expect(renderStatus(doc, { database: 'zz' })).toContain('no database named zz');
   });

@@ -33,7 +33,7 @@ function why(db: DatabaseStatus): string {
       (c.type === Cond.ManifestValid && c.status === 'False') ||
       (c.type === Cond.Stalled && c.status === 'True') ||
       (c.type === Cond.VersionSubstituted && c.status === 'True') ||
-      (c.type === Cond.Reconciling && c.reason === Reason.Retrying),
+      (c.type === Cond.Reconciling && (c.reason === Reason.Retrying || c.reason === Reason.Kept)),
   );
   return notable
     .map((c) => c.message)

@@ -11,7 +11,7 @@ import { plan, type Action } from '../plan/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
-import { clearCondition, setCondition } from './conditions.js';
+import { setCondition } from './conditions.js';
 import { ensureDatabase } from './ensure-database.js';
 import { endOpsOfRemoved, executedDigests, recordOpsRequests } from './ledger.js';
 import { recordDesired, recordOf } from './records.js';
@@ -303,8 +303,6 @@ export class Controller {
       if (action.type === 'wipe') {
         delete this.state.databases[action.database];
         this.lastAction.delete(action.database);
-      } else {
-        clearCondition(rec.conditions, Cond.Reconciling);
       }
     }
     await this.save();

@@ -1,4 +1,4 @@
-import { Cond, Reason, type ConditionReason, type ConditionType } from '../api/conditions.js';
+import { Cond, Reason, type ConditionReason, type DetailConditionType } from '../api/conditions.js';
 import { formatError } from '../errors.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
@@ -7,7 +7,7 @@ import { nextOperation } from '../execute/queue.js';
 import type { Action } from '../plan/plan.js';
 import { formatOperationNote } from '../source/note-format.js';
 import type { DatabaseClients } from './clients.js';
-import { clearCondition, setCondition } from './conditions.js';
+import { clearCondition, setCondition, summarize } from './conditions.js';
 import { deriveOperations } from './derive.js';
 import { opsOf, skipPendingAtCreation } from './ledger.js';
 import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
@@ -36,14 +36,11 @@ export async function ensureDatabase(
 ): Promise<boolean> {
   const { clock, state } = deps;
   if (!rec.applied) {
-    setCondition(
-      rec.conditions,
-      clock.now(),
-      Cond.Reconciling,
-      'True',
-      Reason.Progressing,
-      'provisioning',
-    );
+    rec.phase = summarize(rec.conditions, clock.now(), {
+      kind: 'progressing',
+      reason: Reason.Progressing,
+      message: 'provisioning',
+    });
     await reconcileDatabase(action, rec, deps);
     if (rec.conditions.some((c) => c.type === Cond.MembersReady && c.status === 'True')) {
       rec.applied = action.spec;
@@ -125,7 +122,7 @@ async function recordNotes(database: string, deps: EnsureDeps): Promise<void> {
 function noteCondition(
   rec: DatabaseRecord,
   now: number,
-  type: ConditionType,
+  type: DetailConditionType,
   reason: ConditionReason,
   message: string | null,
 ): void {

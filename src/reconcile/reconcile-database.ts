@@ -1,4 +1,4 @@
-import { Cond, Reason, type ConditionReason } from '../api/conditions.js';
+import { Cond, Reason } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
 import { DbopsError, formatError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
@@ -7,7 +7,7 @@ import type { Action } from '../plan/plan.js';
 import { topology } from '../plan/topology.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { DatabaseClients } from './clients.js';
-import { setCondition, summarize } from './conditions.js';
+import { setCondition, summarize, type Activity } from './conditions.js';
 import { applyObserved, ensureSteps, type DbContext } from './steps.js';
 import type { DatabaseRecord } from './store.js';
 
@@ -34,14 +34,7 @@ export async function reconcileDatabase(
   const now = () => deps.clock.now();
   switch (action.type) {
     case 'keep':
-      setCondition(
-        record.conditions,
-        now(),
-        Cond.Reconciling,
-        'False',
-        Reason.Kept,
-        action.message,
-      );
+      record.phase = summarize(record.conditions, now(), { kind: 'kept', message: action.message });
       return;
     case 'halt':
     case 'wipe': {
@@ -67,13 +60,13 @@ export async function reconcileDatabase(
           action.message,
         );
         applyObserved(record, await deps.runtime.observe(action.database), {}, [], now());
-        record.phase = summarize(record.conditions, now(), { halted: true, working: false });
+        record.phase = summarize(record.conditions, now(), { kind: 'idle' });
       } catch (err) {
         log.error({ err: formatError(err) }, `${action.type} failed`);
         record.phase = summarize(record.conditions, now(), {
-          halted: false,
-          working: false,
-          stalled: { reason: Reason.StepFailed, message: `${action.type}: ${formatError(err)}` },
+          kind: 'stalled',
+          reason: Reason.StepFailed,
+          message: `${action.type}: ${formatError(err)}`,
         });
       }
       return;
@@ -99,8 +92,7 @@ export async function reconcileDatabase(
     waitMs: deps.waitMs,
     roles: {},
   };
-  let stalled: { reason: ConditionReason; message: string } | undefined;
-  let retrying: string | undefined;
+  let activity: Activity = { kind: 'idle' };
   for (const step of ensureSteps) {
     try {
       await step.run(ctx);
@@ -109,8 +101,10 @@ export async function reconcileDatabase(
       const message = `${step.name}: ${formatError(err)}`;
       log.warn({ step: step.name, err: formatError(err) }, 'step failed');
       const retry = err instanceof DbopsError ? err.retry : 'transient';
-      if (retry === 'stalled') stalled = { reason: Reason.StepFailed, message };
-      else retrying = message;
+      activity =
+        retry === 'stalled'
+          ? { kind: 'stalled', reason: Reason.StepFailed, message }
+          : { kind: 'retrying', message };
       break;
     }
   }
@@ -125,10 +119,7 @@ export async function reconcileDatabase(
   } catch (err) {
     log.warn({ err: formatError(err) }, 'observe failed');
   }
-  record.phase = summarize(record.conditions, now(), { halted: false, working: false, stalled });
-  if (retrying) {
-    setCondition(record.conditions, now(), Cond.Reconciling, 'True', Reason.Retrying, retrying);
-  }
+  record.phase = summarize(record.conditions, now(), activity);
 }
 
 function modeOf(spec: DatabaseSpec): string {

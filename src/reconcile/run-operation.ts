@@ -1,4 +1,4 @@
-import { Cond, Reason } from '../api/conditions.js';
+import { Reason } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
 import { formatError } from '../errors.js';
 import type { OpCtx, OpsClients } from '../execute/context.js';
@@ -8,7 +8,7 @@ import { prepare, stepsOf, type OpPlan } from '../execute/operations.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { setCondition } from './conditions.js';
+import { summarize } from './conditions.js';
 import { resolve, type StoredOp } from './derive.js';
 import type { DatabaseRecord } from './store.js';
 
@@ -83,14 +83,11 @@ export async function runStoredOperation(
   const after = current.data.after as DatabaseSpec;
   const plan = current.data.plan as OpPlan;
   const ctx = contextOf(before, after);
-  setCondition(
-    rec.conditions,
-    deps.clock.now(),
-    Cond.Reconciling,
-    'True',
-    Reason.OperationProgressing,
-    `${current.type} ${current.id}`,
-  );
+  rec.phase = summarize(rec.conditions, deps.clock.now(), {
+    kind: 'progressing',
+    reason: Reason.OperationProgressing,
+    message: `${current.type} ${current.id}`,
+  });
   let steps;
   try {
     steps = stepsOf(plan);

@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatusDocument } from '../../src/api/status.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { runDbops } from '../helpers/cli-process.js';
 import { pushFiles } from '../helpers/git-work.js';
 import { postgres, redisCluster, redisStandalone } from '../helpers/manifests.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
@@ -189,5 +191,36 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
     expect(existsSync(join(env.stateDir, 'runtime', 'scratch'))).toBe(false);
     expect(await env.app.runtime.observe('scratch')).toBeUndefined();
     expect(db(s, 'extra').phase).toBe('Ready');
+  });
+
+  it('keeps a removed database running when its last spec said DoNotTerminate, and dbops status says why', async () => {
+    await pushFiles(
+      env.url,
+      { 'databases/keeper.yaml': redisStandalone('keeper', { deletionPolicy: 'DoNotTerminate' }) },
+      'add keeper',
+    );
+    await env.until(
+      'keeper ready',
+      (s) => s.databases.find((d) => d.name === 'keeper')?.phase === 'Ready',
+    );
+    await pushFiles(env.url, { 'databases/keeper.yaml': null }, 'remove keeper');
+    const s = await env.converge();
+    const kept = {
+      type: 'Reconciling',
+      status: 'False',
+      reason: 'Kept',
+      message: expect.stringContaining('deletionPolicy DoNotTerminate: still running') as unknown,
+    };
+    expect(db(s, 'keeper').conditions).toContainEqual(expect.objectContaining(kept));
+    expect(db(s, 'keeper').phase).toBe('Ready');
+    expect((await env.app.runtime.observe('keeper'))?.members[0]?.running).toBe(true);
+
+    // What `dbops status` reads from the state dir once the round is saved.
+    const json = await runDbops(['status', '--output', 'json', '--state-dir', env.stateDir]);
+    expect(json.code).toBe(0);
+    const saved = JSON.parse(json.stdout) as StatusDocument;
+    expect(db(saved, 'keeper').conditions).toContainEqual(expect.objectContaining(kept));
+    const text = await runDbops(['status', 'keeper', '--state-dir', env.stateDir]);
+    expect(text.stdout).toContain('deletionPolicy DoNotTerminate: still running');
   });
 });
