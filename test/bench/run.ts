@@ -11,6 +11,7 @@ const all: Record<string, () => Promise<Bench>> = {
   validate: () => import('./validate.js'),
   operations: () => import('./operations.js'),
   'validate-cli': () => import('./validate-cli.js'),
+  autoscale: () => import('./autoscale.js'),
 };
 
 const wanted = argv.slice(2);
