@@ -187,7 +187,8 @@ export async function syncCache(
     const branches = failure.kind === 'missing-ref' ? await remoteBranches(r, signal) : undefined;
     return remoteError(err, { url: r.url, branch, secrets: r.secrets, branches });
   };
-  if ((await isComplete(dir)) && !(await overgrown(dir))) {
+  const complete = await isComplete(dir);
+  if (complete && !(await overgrown(dir))) {
     try {
       return { gitdir: dir, head: await fetchInto(r, branch, dir, signal) };
     } catch (err) {
@@ -195,6 +196,8 @@ export async function syncCache(
       const reason = redact((err as Error).message ?? String(err), r.secrets);
       r.log.warn({ cache: dir, reason }, 'git cache is broken; recloning');
     }
+  } else if (complete) {
+    r.log.debug({ cache: dir, maxPacks }, 'git cache has many packs; recloning at depth 1');
   } else if (fs.existsSync(dir)) {
     r.log.warn({ cache: dir }, 'git cache is half-written; recloning');
   }
