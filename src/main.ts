@@ -1,11 +1,17 @@
 import { join, resolve } from 'node:path';
 import { observePostgres } from './db/postgres/observe.js';
 import { readPostgresSettings, reloadPostgres } from './db/postgres/settings.js';
+import { postgresReady } from './db/postgres/ready.js';
 import { postgresDataBytes } from './db/postgres/size.js';
 import { ensureCluster } from './db/redis/cluster.js';
 import { failoverShard } from './db/redis/failover.js';
 import { observeRedis } from './db/redis/observe.js';
-import { applyRedisSettings, readRedisSettings } from './db/redis/settings.js';
+import { redisReady } from './db/redis/connection.js';
+import {
+  applyRedisSettings,
+  readAllRedisSettings,
+  readRedisSettings,
+} from './db/redis/settings.js';
 import { redisDataBytes } from './db/redis/size.js';
 import { StorageAutoscaler } from './autoscale/autoscaler.js';
 import type { DataBytes } from './autoscale/data-sample.js';
@@ -18,6 +24,7 @@ import { Controller } from './reconcile/controller.js';
 import type { DatabaseClients } from './reconcile/clients.js';
 import { lockStateDir } from './reconcile/state-lock.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
+import type { MemberProber } from './runtime/member-prober.js';
 import type { Runtime } from './runtime/runtime.js';
 import { authFromEnv } from './source/auth.js';
 import { appendNote } from './source/git-notes.js';
@@ -109,6 +116,19 @@ export const dataBytes: DataBytes = (kind, endpoint, credentials) =>
         timeoutMs: 2000,
       });
 
+/**
+ * The real prober of the members' servers: ioredis for Redis (PING, `CONFIG GET *`), the
+ * first message of the Postgres protocol for Postgres, each with a short timeout.
+ */
+export const memberProber: MemberProber = {
+  ready: (kind, endpoint, password) =>
+    kind === 'Redis'
+      ? redisReady({ ...endpoint, password, timeoutMs: 2000 })
+      : postgresReady(endpoint.host, endpoint.port),
+  redisSettings: (endpoint, password) =>
+    readAllRedisSettings({ ...endpoint, password, timeoutMs: 5000 }),
+};
+
 /** Wraps `source` so that only revisions whose new commits are all trusted come through. */
 async function verifying(source: Source, keysFile: string, lastApplied: () => string | undefined) {
   if (!('history' in source)) {
@@ -171,6 +191,7 @@ export async function assemble(
       stateDir,
       clock,
       log: log.child({ component: 'runtime' }),
+      prober: memberProber,
       redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
       ...(config.volumes ? { volumes: config.volumes } : {}),
     });

@@ -3,7 +3,7 @@
  * files made of them. Pure; not used by the loader itself.
  */
 import { stringify } from 'yaml';
-import type { SourceFile } from '../source/source.js';
+import type { SourceFile } from '../api/manifest-file.js';
 
 type Obj = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { codes } from '../errors.js';
-import { maxManifestBytes } from '../source/source.js';
+import { maxManifestBytes } from '../api/manifest-file.js';
 import { postgresDoc, redisDoc, textFile, withField, yamlFile } from './fixtures.js';
 import { loadDesiredState } from './load.js';
-import type { SourceFile } from '../source/source.js';
+import type { SourceFile } from '../api/manifest-file.js';
 
 const load = (...files: SourceFile[]) => loadDesiredState({ revision: 'r1', files });
 const aliasBomb = [

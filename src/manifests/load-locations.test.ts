@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { codes } from '../errors.js';
 import { redisDoc, textFile, withField, yamlFile } from './fixtures.js';
 import { loadDesiredState } from './load.js';
-import type { SourceFile } from '../source/source.js';
+import type { SourceFile } from '../api/manifest-file.js';
 
 const load = (...files: SourceFile[]) => loadDesiredState({ revision: 'r1', files });
 const loadDoc = (doc: unknown) => load(yamlFile('databases/db.yaml', doc));

@@ -6,8 +6,7 @@
 import type { Autoscaler, EffectiveDatabase, OpsRequest } from '../api/desired.js';
 import type { ManifestError } from '../api/manifest-error.js';
 import { codes } from '../errors.js';
-import type { SourceFile } from '../source/source.js';
-import { maxManifestBytes } from '../source/source.js';
+import { maxManifestBytes, type SourceFile } from '../api/manifest-file.js';
 import { crossRules } from './cross.js';
 import { opsDigest } from './digest.js';
 import { readDocument } from './document.js';

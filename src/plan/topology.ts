@@ -1,5 +1,5 @@
 import type { DatabaseSpec } from '../api/desired.js';
-import type { MemberPlan } from '../runtime/runtime.js';
+import type { MemberPlan } from '../api/members.js';
 
 /**
  * The members a spec asks for, with stable names: `<db>-shard<N>-<i>` for a Redis Cluster

@@ -1,12 +1,8 @@
-/** A manifest file of a revision. `content` is null when the file exceeds the size limit. */
-export interface SourceFile {
-  /** Path relative to the configured sub-path, with forward slashes. */
-  path: string;
-  size: number;
-  content: string | null;
-  /** Git blob id of the content, when the file comes from a Git tree. */
-  oid?: string;
-}
+import type { SourceFile } from '../api/manifest-file.js';
+
+// What a source reads is the loader's input too, so it lives in api/ (manifests/ is pure).
+export { maxManifestBytes } from '../api/manifest-file.js';
+export type { SourceFile };
 
 /** The manifests of one revision. */
 export interface Snapshot {
@@ -68,6 +64,3 @@ export interface Source {
   /** Releases resources. */
   close(): Promise<void>;
 }
-
-/** Files bigger than this are not read; the manifest loader reports them. */
-export const maxManifestBytes = 1024 * 1024;

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import type { MemberFile } from '../../src/runtime/local/layout.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { memberProber } from '../../src/main.js';
 import { probeLoopSupport, unmountLoopVolume } from '../../src/runtime/local/loop-volume.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import {
@@ -32,7 +33,13 @@ describe.skipIf(!support.supported)(
     let stateDir = '';
     let rt: Runtime;
     const make = () =>
-      createLocalRuntime({ stateDir, clock: systemClock, log: silentLogger(), volumes: 'loop' });
+      createLocalRuntime({
+        stateDir,
+        clock: systemClock,
+        log: silentLogger(),
+        prober: memberProber,
+        volumes: 'loop',
+      });
     const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
     const memberDir = (db: string, m: string) => join(stateDir, 'runtime', db, 'members', m);
     const pg = postgresSpec('ledger', { replicas: 2, storageBytes: 400 * MIB });

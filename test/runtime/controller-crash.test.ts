@@ -8,6 +8,7 @@ import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { memberProber } from '../../src/main.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { redisSpec } from './specs.js';
@@ -53,7 +54,12 @@ describe('local runtime after the controller is killed with kill -9', () => {
     );
     expect(() => process.kill(pid, 0)).not.toThrow();
 
-    rt = await createLocalRuntime({ stateDir, clock: systemClock, log: silentLogger() });
+    rt = await createLocalRuntime({
+      stateDir,
+      clock: systemClock,
+      log: silentLogger(),
+      prober: memberProber,
+    });
     const spec = redisSpec('survivor');
     await rt.ensureMembers(spec, topology(spec));
     const o = await waitRunning(rt, 'survivor');

@@ -6,6 +6,7 @@ import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { memberProber } from '../../src/main.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { redisSpec } from './specs.js';
@@ -22,6 +23,7 @@ describe('local runtime, day-2 details', () => {
       stateDir,
       clock: systemClock,
       log: silentLogger(),
+      prober: memberProber,
       volumes: 'directory',
     });
   });

@@ -11,6 +11,7 @@ import { topology } from '../../src/plan/topology.js';
 import { embeddedPostgresBindir, findServers } from '../../src/runtime/local/binaries.js';
 import type { MemberFile } from '../../src/runtime/local/layout.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { memberProber } from '../../src/main.js';
 import type { Runtime, RuntimeEvent } from '../../src/runtime/runtime.js';
 import { runRuntimeContract } from './contract.js';
 import { runDay2Contract } from './contract-day2.js';
@@ -27,6 +28,7 @@ const make = (
     stateDir,
     clock: systemClock,
     log: silentLogger(),
+    prober: memberProber,
     redisClusterNodeTimeoutMs: 500,
     binaries: extra,
     volumes,

@@ -2,6 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DbopsError, codes, formatError, isCode } from '../../errors.js';
+import { memberProber } from '../../main.js';
 import { systemClock } from '../../platform/clock.js';
 import { pathExists } from '../../platform/files.js';
 import { createLogger } from '../../platform/logger.js';
@@ -82,6 +83,7 @@ async function stopAll(stateDir: string, ctx: CommandContext, level: string): Pr
       stateDir,
       clock: systemClock,
       log,
+      prober: memberProber,
       volumes: 'directory',
     });
     const databases = await runtime.list();

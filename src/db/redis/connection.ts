@@ -70,6 +70,14 @@ export async function withRedis<T>(target: RedisTarget, fn: (r: Redis) => Promis
   }
 }
 
+/**
+ * True when the Redis server at `target` takes the password and answers PING: false while it
+ * loads its data (-LOADING), refuses the password or does not answer. Never throws.
+ */
+export function redisReady(target: RedisTarget): Promise<boolean> {
+  return withRedis(target, () => Promise.resolve(true)).catch(() => false);
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -77,6 +77,14 @@ export async function readRedisSettings(input: {
 }
 
 /**
+ * Reads every setting with `CONFIG GET *`, keyed by lower-case name, values as Redis prints
+ * them. Throws DbopsError `dbUnreachable`/`dbAuth` when the server cannot be used.
+ */
+export function readAllRedisSettings(input: RedisTarget): Promise<Record<string, string>> {
+  return withRedis(target(input), (r) => configGet(r, ['*'], where(input)));
+}
+
+/**
  * Applies the keys of `target` (canonical values) whose running value differs, in one atomic
  * `CONFIG SET`. Keys Redis only takes at startup (immutable or protected) are returned in
  * `needRestart` and not applied. Returns early with nothing changed when all values match.

@@ -5,6 +5,7 @@ import { DbopsError, codes } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { KeyedLock } from '../../platform/lock.js';
 import type { Logger } from '../../platform/logger.js';
+import type { MemberProber } from '../member-prober.js';
 import type {
   Credentials,
   MemberPlan,
@@ -40,6 +41,8 @@ export interface LocalRuntimeOptions {
   stateDir: string;
   clock: Clock;
   log: Logger;
+  /** Readiness and settings of the members' servers, over the database clients. */
+  prober: MemberProber;
   binaries?: Partial<Binaries>;
   redisClusterNodeTimeoutMs?: number;
   host?: string;
@@ -100,6 +103,7 @@ class LocalRuntime implements Runtime {
       host: opts.host ?? '127.0.0.1',
       nodeTimeoutMs: opts.redisClusterNodeTimeoutMs ?? 5_000,
       user,
+      prober: opts.prober,
       supervisor,
       emit,
       newVolumeType: () => (this.volumeType ??= chooseVolumeType(this.ctx, opts.volumes ?? 'auto')),

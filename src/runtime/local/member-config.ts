@@ -6,7 +6,6 @@ import type { MemberFile } from './layout.js';
 import { isCluster, ownerOf, type MemberContext } from './member-context.js';
 import { renderPgpass, renderPostgresConf } from './postgres-config.js';
 import { basebackupMember, initdbMember, writeOwned } from './postgres-setup.js';
-import { postgresReady } from './probe.js';
 import { renderRedisConfig } from './redis-config.js';
 import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
@@ -40,7 +39,10 @@ export async function ensureMemberData(
     return initdbMember({ bindir, dataDir, password, host: ctx.host, user });
   }
   const primary = await primaryOf(ctx, spec.name);
-  if (!primary || !(await postgresReady(ctx.host, primary.port))) {
+  const running =
+    primary !== undefined &&
+    (await ctx.prober.ready('Postgres', { host: ctx.host, port: primary.port }, password));
+  if (!primary || !running) {
     throw new DbopsError(
       codes.replicationFailed,
       `standby ${mf.name} cannot be cloned: the primary of ${spec.name} is not running`,

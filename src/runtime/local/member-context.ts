@@ -2,13 +2,17 @@ import { chmod, chown, mkdir } from 'node:fs/promises';
 import type { DatabaseKind, DatabaseSpec } from '../../api/desired.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
+import type { MemberProber } from '../member-prober.js';
 import type { MemberPlan, RuntimeEvent } from '../runtime.js';
 import type { Layout, MemberFile, VolumeType } from './layout.js';
 import { BUS_OFFSET, allocatePort } from './ports.js';
 import type { ServiceUser } from './proc.js';
 import type { Supervisor } from './supervisor.js';
 
-/** What every member operation needs: paths, time, logs, the supervisor and event sink. */
+/**
+ * What every member operation needs: paths, time, logs, the prober of the servers, the
+ * supervisor and the event sink.
+ */
 export interface MemberContext {
   layout: Layout;
   clock: Clock;
@@ -17,6 +21,8 @@ export interface MemberContext {
   nodeTimeoutMs: number;
   /** The account Postgres runs as when we are root. */
   user: ServiceUser | undefined;
+  /** Asks a started server whether it serves clients and which settings it runs with. */
+  prober: MemberProber;
   supervisor: Supervisor;
   emit(event: RuntimeEvent): void;
   /** The volume type for a new member (loop where supported, decided once per runtime). */

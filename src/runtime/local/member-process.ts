@@ -6,7 +6,6 @@ import type { MemberFile } from './layout.js';
 import { isCluster, ownerOf, takenPorts, type MemberContext } from './member-context.js';
 import { writeMemberConfig } from './member-config.js';
 import { BUS_OFFSET, allocatePort, isPortFree } from './ports.js';
-import { postgresReady, redisReady } from './probe.js';
 import { findProcessWithArg, isAlive, isOurProcess, spawnDetached, stopProcess } from './proc.js';
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -156,10 +155,7 @@ export async function waitMemberReady(
     `${mf.name} to accept connections on port ${mf.port}`,
     async () => {
       if (pid === undefined || !(await isAlive(pid))) return 'dead';
-      const ready =
-        kind === 'Redis'
-          ? await redisReady(ctx.host, mf.port, password)
-          : await postgresReady(ctx.host, mf.port);
+      const ready = await ctx.prober.ready(kind, { host: ctx.host, port: mf.port }, password);
       return ready ? 'ready' : undefined;
     },
     {

@@ -8,12 +8,9 @@ import { waitFor } from '../../platform/clock.js';
 import { writeFileAtomic } from '../../platform/files.js';
 import { isCluster, scratchDir, takenPorts, type MemberContext } from './member-context.js';
 import { BUS_OFFSET, allocatePort } from './ports.js';
-import { redisReady } from './probe.js';
 import { renderRedisConfig } from './redis-config.js';
-import { RespError, pairsToRecord, redisCommands } from './resp.js';
 
 const START_TIMEOUT_MS = 15_000;
-const QUERY_TIMEOUT_MS = 5_000;
 const OUTPUT_LIMIT = 64 * 1024;
 
 /**
@@ -94,7 +91,11 @@ export async function validateRedisConfig(
       ctx.clock,
       `a scratch redis-server on port ${port} to accept connections`,
       async () =>
-        exited ? 'dead' : (await redisReady(ctx.host, port, password)) ? 'ready' : undefined,
+        exited
+          ? 'dead'
+          : (await ctx.prober.ready('Redis', { host: ctx.host, port }, password))
+            ? 'ready'
+            : undefined,
       { timeoutMs: START_TIMEOUT_MS, intervalMs: 20 },
     ).catch((err: unknown) => {
       throw new DbopsError(codes.timeout, `a scratch redis-server for ${spec.name} did not start`, {
@@ -103,17 +104,7 @@ export async function validateRedisConfig(
       });
     });
     if (state === 'dead') throw refused(spec.name, output);
-    const [, reply] = await redisCommands(
-      ctx.host,
-      port,
-      [
-        ['AUTH', password],
-        ['CONFIG', 'GET', '*'],
-      ],
-      QUERY_TIMEOUT_MS,
-    );
-    if (reply instanceof RespError) throw new Error(`CONFIG GET * failed: ${reply.message}`);
-    return pairsToRecord(reply ?? null);
+    return await ctx.prober.redisSettings({ host: ctx.host, port }, password);
   } finally {
     child.kill('SIGKILL');
     await exit;
