@@ -72,14 +72,15 @@ export interface AutoscalerDecisionStatus {
   /** The OpsRequest file the decision writes (relative to the source's sub-path). */
   file: string;
   /**
-   * Committing: not yet on the remote; Committed: on the watched branch; AwaitingMerge: on a
+   * Committing: not yet on the remote (a round that loses every race keeps it, and the next
+   * round tries the same file again); Committed: on the watched branch; AwaitingMerge: on a
    * review branch; Superseded: the new head made it moot (someone expanded, or turned the
-   * autoscaler off); Failed: the commit was refused or kept conflicting.
+   * autoscaler off); Failed: the source refused the commit (see AutoscalerCommitFailed).
    */
   result: 'Committing' | 'Committed' | 'AwaitingMerge' | 'Superseded' | 'Failed';
   commit: string | null;
   branch: string | null;
-  /** Tries the commit took so far. */
+  /** Pushes tried for this decision so far, over every round. */
   attempts: number;
   message: string;
 }

@@ -159,7 +159,7 @@ export class StorageAutoscaler {
     const last = rec.lastDecision!;
     let out;
     try {
-      out = await retryOnConflict<Outcome>((n) => this.attempt(rec, a, usage, n, signal), {
+      out = await retryOnConflict<Outcome>(() => this.attempt(rec, a, usage, signal), {
         clock: this.deps.clock,
         random: this.deps.random,
         maxAttempts: this.deps.maxAttempts ?? 8,
@@ -186,9 +186,9 @@ export class StorageAutoscaler {
     }
     const now = this.deps.clock.now();
     if (!out.ok) {
-      rec.stage = 'idle';
-      last.result = 'Failed';
-      last.message = `gave up after ${out.attempts} tries: ${out.why}`;
+      // The decision stays persisted: the next round tries the same file again (one decision,
+      // one name), after deciding again on the head it finds then.
+      last.message = `not landed after ${out.attempts} tries (${out.why}); trying again next round`;
       setCondition(
         rec.conditions,
         now,
@@ -248,12 +248,11 @@ export class StorageAutoscaler {
     rec: AutoscalerRecord,
     a: Autoscaler,
     usage: VolumeUsage[],
-    n: number,
     signal?: AbortSignal,
   ): Promise<Attempt<Outcome>> {
     const last = rec.lastDecision!;
     rec.commitAttempts++;
-    last.attempts = n;
+    last.attempts++;
     const snap = await this.deps.source.fetch(signal);
     // Pushed before a crash (or by a twin): the file on the head is the decision, done.
     if (!last.branch && snap.files.some((f) => f.path === last.file)) {
@@ -281,7 +280,9 @@ export class StorageAutoscaler {
     }
     const at = rec.decidedAt ?? this.deps.clock.now();
     const file = decisionFile(d, now, db.spec.kind, at);
-    Object.assign(last, decisionStatus(d, at, file.path, last.branch), { attempts: n });
+    Object.assign(last, decisionStatus(d, at, file.path, last.branch), {
+      attempts: last.attempts,
+    });
     const res = await this.deps.source.commit({
       files: [{ path: file.path, content: file.text }],
       message: commitMessage(d, now),
