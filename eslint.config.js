@@ -10,6 +10,7 @@ const clients = [
   { pkg: 'ioredis', folder: 'db/redis' },
   { pkg: 'pg', folder: 'db/postgres' },
   { pkg: '@kubernetes/client-node', folder: 'runtime/kubernetes' },
+  { pkg: 'prom-client', folder: 'http' },
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -13,10 +13,12 @@ import {
   readRedisSettings,
 } from './db/redis/settings.js';
 import { redisDataBytes } from './db/redis/size.js';
+import type { StatusDocument } from './api/status.js';
 import { StorageAutoscaler } from './autoscale/autoscaler.js';
 import type { DataBytes } from './autoscale/data-sample.js';
 import type { OpsClients } from './execute/context.js';
 import { crashHookFromEnv } from './execute/crash-hook.js';
+import { createPromMetrics, type PromMetrics } from './http/metrics.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { ensureStateDir } from './platform/state-dir.js';
 import type { Logger } from './platform/logger.js';
@@ -85,6 +87,8 @@ export interface Assembly {
   controller: Controller;
   runtime: Runtime;
   autoscaler: StorageAutoscaler;
+  /** The controller's metrics recorder and the /metrics body (prom-client, own registry). */
+  metrics: PromMetrics;
   /** Runs the controller loop and the autoscaler loop until the signal aborts. */
   run(signal: AbortSignal): Promise<void>;
   close(opts: { stopMembers: boolean }): Promise<void>;
@@ -203,6 +207,9 @@ export async function assemble(
           if (!r.ok) throw new Error(r.reason);
         }
       : undefined;
+    // The status families read the controller's status, which exists once it is open.
+    let statusOf: () => StatusDocument | undefined = () => undefined;
+    const metrics = createPromMetrics({ status: () => statusOf() });
     const controller = await Controller.open({
       source,
       runtime,
@@ -211,10 +218,12 @@ export async function assemble(
       log: log.child({ component: 'controller' }),
       stateDir,
       intervalMs: config.intervalMs,
+      metrics,
       ...(crashHook ? { crashHook } : {}),
       ...(recordNote ? { recordNote } : {}),
     });
     applied = () => controller.appliedRevision();
+    statusOf = () => controller.status();
     const auto = config.autoscale ?? defaultAutoscale;
     const sign = config.signingKeyFile
       ? await signerOf(config.signingKeyFile, env, clock)
@@ -237,6 +246,7 @@ export async function assemble(
       controller,
       runtime,
       autoscaler,
+      metrics,
       async run(signal) {
         await Promise.all([controller.run(signal), autoscaler.run(auto.intervalMs, signal)]);
       },

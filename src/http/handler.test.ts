@@ -106,6 +106,15 @@ const cases: Case[] = [
     status: 500,
     body: { error: 'internal error; see the controller log' },
   },
+  {
+    what: 'a failing metrics render is a 500 without details',
+    path: '/metrics',
+    deps: {
+      metrics: { contentType: 'text/plain', render: () => Promise.reject(new Error('secret')) },
+    },
+    status: 500,
+    body: { error: 'internal error; see the controller log' },
+  },
 ];
 
 describe('handle routes', () => {

@@ -3,7 +3,7 @@ import type { StatusDocument } from '../api/status.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { LogGate } from './log-gate.js';
-import { metricsContentType, renderMetrics } from './metrics.js';
+import type { MetricsEndpoint } from './metrics.js';
 import { DeliveryMemory } from './replay.js';
 import {
   forgeEnabled,
@@ -21,6 +21,8 @@ export interface HttpDeps {
   refresh(): void;
   /** For /readyz: a first round completed. */
   ready(): boolean;
+  /** The /metrics body (src/main.ts builds it on the controller's status). */
+  metrics: MetricsEndpoint;
   webhook?: WebhookConfig;
   log: Logger;
   clock: Clock;
@@ -124,12 +126,12 @@ function webhook(
   return json(verdict.status, verdict.body);
 }
 
-function read(path: string, deps: HttpDeps): HttpResponse | undefined {
+async function read(path: string, deps: HttpDeps): Promise<HttpResponse | undefined> {
   if (path === '/healthz') return text(200, 'ok');
   if (path === '/readyz') return deps.ready() ? text(200, 'ready') : text(503, 'not ready');
   if (path === '/api/v1/status') return json(200, deps.status());
   if (path.startsWith('/api/v1/databases/')) return database(path, deps);
-  if (path === '/metrics') return text(200, renderMetrics(deps.status()), metricsContentType);
+  if (path === '/metrics') return text(200, await deps.metrics.render(), deps.metrics.contentType);
   return undefined;
 }
 
@@ -149,10 +151,14 @@ export function createHandler(deps: HttpDeps): Handler {
     deliveries: new DeliveryMemory(),
     refusals: new LogGate(deps.clock),
   };
-  return (req) => Promise.resolve(respond(req, deps, state));
+  return (req) => respond(req, deps, state);
 }
 
-function respond(req: HttpRequest, deps: HttpDeps, state: WebhookState): HttpResponse {
+async function respond(
+  req: HttpRequest,
+  deps: HttpDeps,
+  state: WebhookState,
+): Promise<HttpResponse> {
   const path = req.path.split('?')[0] ?? '';
   try {
     const hook = webhook(req, path, deps, state);
@@ -161,7 +167,7 @@ function respond(req: HttpRequest, deps: HttpDeps, state: WebhookState): HttpRes
     if (!readMethods.includes(req.method)) {
       return json(405, { error: 'use GET' }, { allow: readMethods.join(', ') });
     }
-    return read(path, deps) ?? json(404, { error: 'no such route' });
+    return (await read(path, deps)) ?? json(404, { error: 'no such route' });
   } catch (err) {
     deps.log.error({ err, path }, 'http handler failed');
     return json(500, { error: 'internal error; see the controller log' });

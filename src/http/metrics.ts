@@ -1,235 +1,147 @@
-import { Cond } from '../api/conditions.js';
-import type { DatabasePhase, OpsPhase, StatusDocument } from '../api/status.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StatusDocument } from '../api/status.js';
+import type { FetchResult, Metrics, ReconcileResult } from '../platform/metrics.js';
+import { statusFamilies, type StatusFamily } from './status-metrics.js';
 
-/** The Content-Type of the Prometheus text exposition format this module writes. */
-export const metricsContentType = 'text/plain; version=0.0.4; charset=utf-8';
+/** The Content-Type of the Prometheus text exposition format 0.0.4 that /metrics serves. */
+export const metricsContentType = Registry.PROMETHEUS_CONTENT_TYPE;
 
-/** One sample: label values by label name, and the value. */
-export interface Sample {
-  labels: Record<string, string>;
-  value: number;
+/** What /metrics serves. */
+export interface MetricsEndpoint {
+  readonly contentType: string;
+  /** Every family in the text format; the status families read the status at this moment. */
+  render(): Promise<string>;
 }
 
-/** One metric family: a name, its HELP text, its TYPE, and its samples. */
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: 'gauge' | 'counter';
-  samples: Sample[];
+/** The controller's metrics recorder and the /metrics body, on one registry of its own. */
+export interface PromMetrics extends Metrics, MetricsEndpoint {
+  /** The prom-client registry (never the global one), for tests and embedding. */
+  readonly registry: Registry;
 }
 
-// Every phase is emitted (0 or 1) so that a phase change is a value change, not a series
-// appearing or vanishing, which is what `max_over_time(...== 1)` style alerts need.
-const databasePhases: DatabasePhase[] = ['Provisioning', 'Ready', 'NotReady', 'Halted', 'Failed'];
-const opsPhases: OpsPhase[] = ['Pending', 'Progressing', 'Successful', 'Failed', 'Skipped'];
+/** Histogram buckets (seconds): a reconcile takes milliseconds, a first provisioning minutes. */
+export const reconcileBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** An incremental fetch of a shallow clone takes tens of milliseconds, a reclone seconds. */
+export const fetchBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** A reconfigure takes seconds, a rolling restart or a volume expansion up to an hour. */
+export const operationBuckets = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-/** Escapes a label value: backslash, double quote and line feed, as the format requires. */
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** Escapes HELP text: backslash and line feed (quotes stay as they are there). */
-export function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-/** Renders a sample value: integers as digits, and the spec's spellings of NaN and infinities. */
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
-
-/** Renders metric families in the text exposition format 0.0.4, one trailing newline. */
-export function formatFamilies(families: MetricFamily[]): string {
-  const lines: string[] = [];
-  for (const f of families) {
-    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) {
-      const labels = Object.entries(s.labels)
-        .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
-        .join(',');
-      lines.push(`${f.name}${labels ? `{${labels}}` : ''} ${formatValue(s.value)}`);
+/**
+ * One status document per scrape: the first family collected reads it, the others reuse it
+ * until the current task ends (prom-client collects every family in one synchronous pass).
+ */
+function perScrape(status: () => StatusDocument | undefined): () => StatusDocument | undefined {
+  let cached: { doc: StatusDocument | undefined } | undefined;
+  return () => {
+    if (!cached) {
+      cached = { doc: status() };
+      queueMicrotask(() => (cached = undefined));
     }
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+    return cached.doc;
+  };
 }
 
-const bool = (b: boolean): number => (b ? 1 : 0);
-
-/** Derives the dbops metric families from a status document. Pure. */
-export function metricsOf(doc: StatusDocument): MetricFamily[] {
-  const members = doc.databases.flatMap((d) => d.members.map((m) => ({ db: d.name, m })));
-  const memberFamily = (
-    name: string,
-    help: string,
-    type: MetricFamily['type'],
-    value: (m: (typeof members)[number]['m']) => number,
-  ): MetricFamily => ({
-    name,
-    help,
-    type,
-    samples: members.map(({ db, m }) => ({
-      labels: { database: db, member: m.name },
-      value: value(m),
-    })),
-  });
-  return [
-    {
-      name: 'dbops_database_ready',
-      help: 'Whether the database is in phase Ready (1) or not (0).',
-      type: 'gauge',
-      samples: doc.databases.map((d) => ({
-        labels: { database: d.name, kind: d.kind, mode: d.mode },
-        value: bool(d.phase === 'Ready'),
-      })),
-    },
-    {
-      name: 'dbops_database_phase',
-      help: 'The phase of the database: 1 for the current phase, 0 for the others.',
-      type: 'gauge',
-      samples: doc.databases.flatMap((d) =>
-        databasePhases.map((phase) => ({
-          labels: { database: d.name, phase },
-          value: bool(d.phase === phase),
-        })),
-      ),
-    },
-    {
-      name: 'dbops_member_ready',
-      help: 'Whether the member runs and accepts connections (1) or not (0).',
-      type: 'gauge',
-      samples: members.map(({ db, m }) => ({
-        labels: { database: db, member: m.name, role: m.role },
-        value: bool(m.ready),
-      })),
-    },
-    memberFamily(
-      'dbops_member_restarts_total',
-      'Restarts of the member process seen by the supervisor.',
-      'counter',
-      (m) => m.restarts,
-    ),
-    memberFamily(
-      'dbops_volume_capacity_bytes',
-      'Capacity of the member volume in bytes.',
-      'gauge',
-      (m) => m.volume.capacityBytes,
-    ),
-    memberFamily(
-      'dbops_volume_used_bytes',
-      'Used bytes of the member volume.',
-      'gauge',
-      (m) => m.volume.usedBytes,
-    ),
-    {
-      name: 'dbops_manifest_errors',
-      help: 'Manifest errors at the newest fetched revision.',
-      type: 'gauge',
-      samples: [{ labels: {}, value: doc.errors.length }],
-    },
-    {
-      name: 'dbops_source_up',
-      help: 'Whether the last fetch from the Git source succeeded (1) or not (0).',
-      type: 'gauge',
-      samples: [{ labels: {}, value: bool(!doc.sourceError) }],
-    },
-    {
-      name: 'dbops_opsrequests',
-      help: 'OpsRequests known to the controller, by phase.',
-      type: 'gauge',
-      samples: opsPhases.map((phase) => ({
-        labels: { phase },
-        value: doc.opsRequests.filter((o) => o.phase === phase).length,
-      })),
-    },
-    ...autoscalerFamilies(doc),
-  ];
+function registerStatusFamily(
+  registry: Registry,
+  family: StatusFamily,
+  current: () => StatusDocument | undefined,
+): void {
+  const common = {
+    name: family.name,
+    help: family.help,
+    labelNames: family.labelNames,
+    registers: [registry],
+  };
+  const samples = () => {
+    const doc = current();
+    return doc ? family.samples(doc) : [];
+  };
+  if (family.type === 'counter') {
+    new Counter({
+      ...common,
+      collect() {
+        this.reset();
+        for (const s of samples()) this.inc(s.labels, s.value);
+      },
+    });
+  } else {
+    new Gauge({
+      ...common,
+      collect() {
+        this.reset();
+        for (const s of samples()) this.set(s.labels, s.value);
+      },
+    });
+  }
 }
 
 /**
- * Storage autoscaler families: the sampled volumes, the database-reported sizes, decisions and
- * commit tries. Pure.
+ * Builds the controller's metrics on a registry of its own: the families derived from
+ * `status()` at scrape time (nothing while it returns undefined), the reconcile, fetch and
+ * operation histograms and counters fed by the recorder methods, and the default process and
+ * Node.js metrics unless `processMetrics` is false.
  */
-function autoscalerFamilies(doc: StatusDocument): MetricFamily[] {
-  const scalers = doc.autoscalers;
-  if (scalers.length === 0) return [];
-  const sampled = scalers.flatMap((a) =>
-    (a.usage?.members ?? []).map((m) => ({
-      labels: { database: a.database, member: m.member },
-      m,
-    })),
-  );
-  const perScaler = (value: (a: (typeof scalers)[number]) => number) =>
-    scalers.map((a) => ({ labels: { database: a.database, autoscaler: a.name }, value: value(a) }));
-  return [
-    {
-      name: 'dbops_autoscaler_volume_used_bytes',
-      help: "Used bytes of the member volume at the autoscaler's latest sample.",
-      type: 'gauge',
-      samples: sampled.map(({ labels, m }) => ({ labels, value: m.usedBytes })),
+export function createPromMetrics(opts: {
+  status: () => StatusDocument | undefined;
+  processMetrics?: boolean;
+}): PromMetrics {
+  const registry = new Registry();
+  const current = perScrape(opts.status);
+  for (const family of statusFamilies) registerStatusFamily(registry, family, current);
+  const registers = [registry];
+  const reconciles = new Counter({
+    name: 'dbops_reconciles_total',
+    help: 'Reconciles of a database by result: success, retry (a step failed; tried again), stalled (a human must act).',
+    labelNames: ['database', 'result'],
+    registers,
+  });
+  const reconcileErrors = new Counter({
+    name: 'dbops_reconcile_errors_total',
+    help: 'Reconciles of a database that failed, by result (retry or stalled).',
+    labelNames: ['database', 'result'],
+    registers,
+  });
+  const reconcileSeconds = new Histogram({
+    name: 'dbops_reconcile_duration_seconds',
+    help: 'Time one reconcile of a database took, by result.',
+    labelNames: ['result'],
+    buckets: reconcileBuckets,
+    registers,
+  });
+  const fetchSeconds = new Histogram({
+    name: 'dbops_git_fetch_duration_seconds',
+    help: 'Time one fetch of the Git source took, by result (success or error).',
+    labelNames: ['result'],
+    buckets: fetchBuckets,
+    registers,
+  });
+  const operationSeconds = new Histogram({
+    name: 'dbops_operation_duration_seconds',
+    help: 'Time from the start to the end of an operation that ran, by type and final phase.',
+    labelNames: ['type', 'result'],
+    buckets: operationBuckets,
+    registers,
+  });
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    reconcileDone(database: string, result: ReconcileResult, seconds: number) {
+      reconciles.inc({ database, result });
+      if (result !== 'success') reconcileErrors.inc({ database, result });
+      reconcileSeconds.observe({ result }, seconds);
     },
-    {
-      name: 'dbops_autoscaler_volume_capacity_bytes',
-      help: "Bytes the member volume's filesystem can hold at the latest sample.",
-      type: 'gauge',
-      samples: sampled.map(({ labels, m }) => ({ labels, value: m.capacityBytes })),
+    fetchDone(result: FetchResult, seconds: number) {
+      fetchSeconds.observe({ result }, seconds);
     },
-    {
-      name: 'dbops_autoscaler_volume_used_ratio',
-      help: 'Used share (0-1) of the member volume at the latest sample; the trigger compares it with usageThreshold.',
-      type: 'gauge',
-      samples: sampled.map(({ labels, m }) => ({
-        labels,
-        value: m.capacityBytes > 0 ? m.usedBytes / m.capacityBytes : 0,
-      })),
+    operationDone(type: string, result: string, seconds: number) {
+      operationSeconds.observe({ type, result }, seconds);
     },
-    {
-      name: 'dbops_autoscaler_database_bytes',
-      help: 'Bytes the server reports its data takes (Postgres: databases plus WAL; Redis: AOF files) at the latest read; what the server says, not the trigger.',
-      type: 'gauge',
-      samples: sampled.flatMap(({ labels, m }) =>
-        m.dataBytes === undefined ? [] : [{ labels, value: m.dataBytes }],
-      ),
-    },
-    {
-      name: 'dbops_autoscaler_decisions_total',
-      help: 'Autoscaler decisions by result: Expand, or the reason for none (BelowThreshold, AtUpperBound, ...).',
-      type: 'counter',
-      samples: scalers.flatMap((a) =>
-        Object.entries(a.decisions).map(([result, n]) => ({
-          labels: { database: a.database, result },
-          value: n,
-        })),
-      ),
-    },
-    {
-      name: 'dbops_autoscaler_commit_attempts_total',
-      help: 'Commits of autoscaler decisions tried (each push is one).',
-      type: 'counter',
-      samples: perScaler((a) => a.commitAttempts),
-    },
-    {
-      name: 'dbops_autoscaler_commit_conflicts_total',
-      help: 'Autoscaler pushes rejected because the branch moved (each re-decided on the new head).',
-      type: 'counter',
-      samples: perScaler((a) => a.commitConflicts),
-    },
-    {
-      name: 'dbops_autoscaler_at_upper_bound',
-      help: 'Whether usage is above the threshold with the volume at upperBound (1): a human must act.',
-      type: 'gauge',
-      samples: perScaler((a) =>
-        bool(
-          a.conditions.some((c) => c.type === Cond.AutoscalerAtUpperBound && c.status === 'True'),
-        ),
-      ),
-    },
-  ];
+  };
 }
 
-/** The /metrics body for a status document. */
-export function renderMetrics(doc: StatusDocument): string {
-  return formatFamilies(metricsOf(doc));
+/** The /metrics body for one status document, with nothing recorded and no process metrics. */
+export function renderMetrics(doc: StatusDocument): Promise<string> {
+  return createPromMetrics({ status: () => doc, processMetrics: false }).render();
 }

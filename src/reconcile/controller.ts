@@ -7,6 +7,7 @@ import { codes, formatError, isCode } from '../errors.js';
 import { loadDesiredState, type DesiredState } from '../manifests/load.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { noMetrics, type Metrics } from '../platform/metrics.js';
 import { plan, type Action } from '../plan/plan.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Snapshot, Source } from '../source/source.js';
@@ -41,6 +42,8 @@ export interface ControllerDeps {
   intervalMs: number;
   /** Deadline for waits inside a reconcile step. */
   waitMs?: number;
+  /** Records reconciles, fetches and operations (prom-client in main.ts); none when absent. */
+  metrics?: Metrics;
 }
 
 interface Worker {
@@ -172,9 +175,11 @@ export class Controller {
     const { source, log } = this.deps;
     let snap: Snapshot;
     const now = this.deps.clock.now();
+    const seconds = () => (this.deps.clock.now() - now) / 1000;
     try {
       snap = await source.fetch(this.abort.signal);
     } catch (err) {
+      this.deps.metrics?.fetchDone('error', seconds());
       const message = formatError(err);
       if (this.state.sourceError !== message) log.warn({ err: message }, 'fetch failed');
       this.state.sourceError = message;
@@ -185,6 +190,7 @@ export class Controller {
       }
       return;
     }
+    this.deps.metrics?.fetchDone('success', seconds());
     this.state.sourceError = null;
     if (snap.verified) {
       const msg = `${snap.verified.commits} new commit(s) verified up to ${snap.revision.slice(0, 12)}`;
@@ -285,6 +291,7 @@ export class Controller {
       log: this.deps.log,
       signal: this.abort.signal,
       waitMs: this.deps.waitMs ?? 60_000,
+      metrics: this.deps.metrics ?? noMetrics,
     };
     if (action.type === 'ensure') {
       const again = await ensureDatabase(action, rec, {
@@ -304,6 +311,9 @@ export class Controller {
         delete this.state.databases[action.database];
         this.lastAction.delete(action.database);
       }
+    }
+    if (action.type !== 'wipe' && !this.abort.signal.aborted) {
+      rec.reconciledAt = new Date(this.deps.clock.now()).toISOString();
     }
     await this.save();
   }

@@ -3,6 +3,7 @@ import type { DatabaseSpec } from '../api/desired.js';
 import { DbopsError, formatError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics, ReconcileResult } from '../platform/metrics.js';
 import type { Action } from '../plan/plan.js';
 import { topology } from '../plan/topology.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -19,6 +20,7 @@ export interface ReconcileDeps {
   log: Logger;
   signal: AbortSignal;
   waitMs: number;
+  metrics: Metrics;
 }
 
 /**
@@ -32,9 +34,14 @@ export async function reconcileDatabase(
 ): Promise<void> {
   const log = deps.log.child({ database: action.database });
   const now = () => deps.clock.now();
+  const started = now();
+  const done = (activity: Activity) => {
+    record.phase = summarize(record.conditions, now(), activity);
+    deps.metrics.reconcileDone(action.database, resultOf(activity), (now() - started) / 1000);
+  };
   switch (action.type) {
     case 'keep':
-      record.phase = summarize(record.conditions, now(), { kind: 'kept', message: action.message });
+      done({ kind: 'kept', message: action.message });
       return;
     case 'halt':
     case 'wipe': {
@@ -60,10 +67,10 @@ export async function reconcileDatabase(
           action.message,
         );
         applyObserved(record, await deps.runtime.observe(action.database), {}, [], now());
-        record.phase = summarize(record.conditions, now(), { kind: 'idle' });
+        done({ kind: 'idle' });
       } catch (err) {
         log.error({ err: formatError(err) }, `${action.type} failed`);
-        record.phase = summarize(record.conditions, now(), {
+        done({
           kind: 'stalled',
           reason: Reason.StepFailed,
           message: `${action.type}: ${formatError(err)}`,
@@ -119,7 +126,12 @@ export async function reconcileDatabase(
   } catch (err) {
     log.warn({ err: formatError(err) }, 'observe failed');
   }
-  record.phase = summarize(record.conditions, now(), activity);
+  done(activity);
+}
+
+function resultOf(activity: Activity): ReconcileResult {
+  if (activity.kind === 'stalled') return 'stalled';
+  return activity.kind === 'retrying' ? 'retry' : 'success';
 }
 
 function modeOf(spec: DatabaseSpec): string {

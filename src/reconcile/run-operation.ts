@@ -7,6 +7,7 @@ import { isTerminal, runOperation, type OperationRecord } from '../execute/engin
 import { prepare, stepsOf, type OpPlan } from '../execute/operations.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { summarize } from './conditions.js';
 import { resolve, type StoredOp } from './derive.js';
@@ -21,6 +22,7 @@ export interface OpDeps {
   signal: AbortSignal;
   waitMs: number;
   crashHook?: CrashHook;
+  metrics: Metrics;
   /** Durably records the operation and the database record together (one atomic write). */
   persist(op: StoredOp): Promise<void>;
 }
@@ -120,6 +122,8 @@ export async function runStoredOperation(
   );
   const final: StoredOp = { ...base, ...result };
   if (isTerminal(final.phase)) {
+    const ms = Date.parse(final.finishedAt ?? '') - Date.parse(final.startedAt ?? '');
+    deps.metrics.operationDone(final.type, final.phase, Number.isFinite(ms) ? ms / 1000 : 0);
     deps.log[final.phase === 'Failed' ? 'warn' : 'info'](
       { database: final.database, operation: final.id, phase: final.phase, reason: final.reason },
       `${final.type} ${final.id}: ${final.phase}${final.message ? `: ${final.message}` : ''}`,

@@ -55,11 +55,11 @@ describe('storage autoscaler: database-reported sizes in status and metrics (dir
       const [m] = u.members;
       expect(u.members).toHaveLength(1);
       expect(m!.dataBytes).toBeGreaterThan(filled[name] / 2);
-      expect(renderMetrics(s)).toContain(
+      expect(await renderMetrics(s)).toContain(
         `dbops_autoscaler_database_bytes{database="${name}",member="${m!.member}"} ${m!.dataBytes}`,
       );
     }
-    expect(renderMetrics(s)).toContain('# TYPE dbops_autoscaler_database_bytes gauge');
+    expect(await renderMetrics(s)).toContain('# TYPE dbops_autoscaler_database_bytes gauge');
   });
 
   it('the next round within 30 s samples the volume again but keeps the sizes it read', async () => {

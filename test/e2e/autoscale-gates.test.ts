@@ -119,7 +119,7 @@ describe('storage autoscaler: contention, upper bound, trigger off, halted (dire
         /at the upper bound 16Mi: not expanding \(usage \d+% > 50%\)/,
       ) as unknown,
     });
-    expect(renderMetrics(s)).toContain(
+    expect(await renderMetrics(s)).toContain(
       'dbops_autoscaler_at_upper_bound{database="capped",autoscaler="capped-storage"} 1',
     );
   });

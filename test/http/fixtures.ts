@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { DatabaseStatus, StatusDocument } from '../../src/api/status.js';
 import type { HttpDeps, HttpRequest } from '../../src/http/handler.js';
+import { createPromMetrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 
@@ -65,11 +66,18 @@ export function statusFixture(over: Partial<StatusDocument> = {}): StatusDocumen
 /** The fixtures' clock reading: 2026-01-01T00:00:00Z. */
 export const fixtureNow = Date.UTC(2026, 0, 1);
 
-/** Deps that count refresh calls; `status` and `ready` can be swapped per test. */
+/**
+ * Deps that count refresh calls; `status` and `ready` can be swapped per test, and /metrics
+ * reads whatever `status` returns (no process metrics).
+ */
 export function depsFixture(over: Partial<HttpDeps> = {}): HttpDeps & { refreshes: number } {
   const deps = {
     refreshes: 0,
     status: () => statusFixture(),
+    metrics: createPromMetrics({
+      status: (): StatusDocument => deps.status(),
+      processMetrics: false,
+    }),
     refresh: () => {
       deps.refreshes += 1;
     },

@@ -27,6 +27,8 @@ const refused = [
   { file: 'src/http/x.ts', code: "import http from 'isomorphic-git/http/node';" },
   { file: 'src/source/x.ts', code: "import * as k from '@kubernetes/client-node';" },
   { file: 'src/reconcile/x.ts', code: "import git from 'isomorphic-git';" },
+  { file: 'src/reconcile/x.ts', code: "import { Histogram } from 'prom-client';" },
+  { file: 'src/main.ts', code: "import { Registry } from 'prom-client';" },
   // Pure folders: no I/O folder (type imports and re-exports too), no I/O module, no logger.
   { file: 'src/plan/x.ts', code: "import type { Runtime } from '../runtime/runtime.js';" },
   { file: 'src/plan/x.ts', code: "export { Engine } from '../execute/engine.js';" },
@@ -62,6 +64,7 @@ const allowed = [
   { file: 'src/db/postgres/x.ts', code: "import Client from 'pg/lib/client.js';" },
   { file: 'src/source/x.ts', code: "import http from 'isomorphic-git/http/node';" },
   { file: 'src/runtime/kubernetes/x.ts', code: "import * as k from '@kubernetes/client-node';" },
+  { file: 'src/http/x.ts', code: "import { Registry } from 'prom-client';" },
   { file: 'src/runtime/local/x.ts', code: "import { connect } from 'node:net';" },
   { file: 'src/reconcile/x.ts', code: "import type { Source } from '../source/source.js';" },
   { file: 'src/autoscale/autoscaler.ts', code: "import { decide } from './decide.js';" },

@@ -200,6 +200,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<n
           status: () => app.controller.status(),
           refresh: () => app.controller.refresh(),
           ready: () => app.controller.ready(),
+          metrics: app.metrics,
           webhook: secret ? { secret, branch: config.branch } : undefined,
           log: log.child({ component: 'http' }),
           clock: systemClock,
