@@ -30,6 +30,12 @@ export interface DatabaseRecord {
   runningVersion: string | null;
   conditions: Condition[];
   members: MemberStatus[];
+  /**
+   * When the controller last finished a pass over the database (its operations, then the
+   * reconcile steps), ISO time; absent before the first. In status.json only: it tells the
+   * work of a controller started later from what the one before left in the file.
+   */
+  reconciledAt?: string;
 }
 
 /** The controller's durable state (status.json under the state dir). */

@@ -93,6 +93,12 @@ describe('kill -9 of the controller at every step of VolumeExpansion and Reconfi
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     await runner.stop();
+    const r = await client();
+    try {
+      for (let i = 0; i < 200; i++) expect(await r.get(`key${i}`)).toBe(String(i));
+    } finally {
+      r.disconnect();
+    }
   });
 
   it('Reconfigure with a restart completes after a crash at each step, and the data is intact', async () => {

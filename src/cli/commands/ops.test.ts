@@ -21,9 +21,12 @@ const op = (over: Partial<OpsRequestStatus>): OpsRequestStatus => ({
   ...over,
 });
 
+// Two minutes and 3.4 s after the operations below started.
+const now = Date.parse('2026-11-21T10:02:03.400Z');
+
 describe('renderOps', () => {
   it('shows phase, queue position, duration, and the steps of running and failed ones', () => {
-    const text = renderOps([
+    const ops = [
       op({
         name: 'grow',
         type: 'VolumeExpansion',
@@ -68,7 +71,10 @@ describe('renderOps', () => {
           },
         ],
       }),
-    ]);
+    ];
+    const text = renderOps(ops, now);
+    // Running: its time so far, up to `now`; finished: start to end, whatever `now` is.
+    expect(text).toMatch(/grow\s+cache\s+VolumeExpansion\s+OpsRequest\s+Progressing\s+123\.4s\n/);
     expect(text).toMatch(/lru\s+cache\s+Reconfigure\s+OpsRequest\s+Pending\s+1\s+waiting for grow/);
     expect(text).toMatch(/bad\s+cache\s+Reconfigure\s+SpecChange\s+Failed\s+1\.5s\s+redis rejects/);
     expect(text).toContain(
@@ -77,5 +83,5 @@ describe('renderOps', () => {
     expect(text).toContain('bad steps:\n  Failed    validate: redis rejects "maxmemory"');
   });
 
-  it('says so when there are none', () => expect(renderOps([])).toBe('no operations\n'));
+  it('says so when there are none', () => expect(renderOps([], now)).toBe('no operations\n'));
 });

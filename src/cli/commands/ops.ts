@@ -1,5 +1,6 @@
 import type { OpsRequestStatus } from '../../api/status.js';
 import { DbopsError, codes } from '../../errors.js';
+import { systemClock } from '../../platform/clock.js';
 import { toStatusDocument } from '../../reconcile/store.js';
 import { readControllerState } from '../controller-state.js';
 import { oneOf, parseCommand } from '../args.js';
@@ -14,14 +15,18 @@ phase (Pending, Progressing, Successful, Failed, Skipped), queue position and st
 
 ${opsNewHelp}`;
 
-function duration(o: OpsRequestStatus): string {
+// A running operation's time so far is measured to `now`, the caller's clock.
+function duration(o: OpsRequestStatus, now: number): string {
   if (!o.startedAt) return '';
-  const end = o.finishedAt ? Date.parse(o.finishedAt) : Date.now();
+  const end = o.finishedAt ? Date.parse(o.finishedAt) : now;
   return `${((end - Date.parse(o.startedAt)) / 1000).toFixed(1)}s`;
 }
 
-/** Renders operations for a terminal, with the steps of those not yet successful. Pure. */
-export function renderOps(ops: OpsRequestStatus[]): string {
+/**
+ * Renders operations for a terminal, with the steps of those not yet successful; a running
+ * operation's time is counted up to `now` (clock ms). Pure.
+ */
+export function renderOps(ops: OpsRequestStatus[], now: number): string {
   if (ops.length === 0) return 'no operations\n';
   const rows = [['OPERATION', 'DATABASE', 'TYPE', 'ORIGIN', 'PHASE', 'POS', 'TIME', 'MESSAGE']];
   for (const o of ops) {
@@ -32,7 +37,7 @@ export function renderOps(ops: OpsRequestStatus[]): string {
       o.origin,
       o.phase,
       o.position ? String(o.position) : '',
-      duration(o),
+      duration(o, now),
       o.message ?? '',
     ]);
   }
@@ -65,6 +70,10 @@ export async function opsCommand(argv: string[], ctx: CommandContext): Promise<n
   const ops = toStatusDocument(state)
     .opsRequests.filter((o) => !values.database || o.database === values.database)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
-  ctx.stdout.write(output === 'json' ? JSON.stringify(ops, null, 2) + '\n' : renderOps(ops));
+  ctx.stdout.write(
+    output === 'json'
+      ? JSON.stringify(ops, null, 2) + '\n'
+      : renderOps(ops, (ctx.clock ?? systemClock).now()),
+  );
   return 0;
 }
