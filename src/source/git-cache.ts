@@ -158,7 +158,7 @@ export async function deepenCache(
       relative: true,
       tags: false,
     })
-    .catch(async (err: unknown) => {
+    .catch((err: unknown) => {
       throw remoteError(err, { url: r.url, branch, secrets: r.secrets });
     });
 }

@@ -55,13 +55,19 @@ describe('local runtime, day-2 details', () => {
     // writes the initial AOF ("Writing initial AOF, can't exit"); one SIGTERM would leave it
     // running until the SIGKILL 30 s later, without a clean shutdown.
     const spec = redisSpec('aof', {
-      config: { appendonly: 'no', save: '', 'enable-debug-command': 'yes' },
+      config: { appendonly: 'no', save: '' },
     });
     await rt.ensureMembers(spec, topology(spec));
     const m = (await waitRunning(rt, 'aof')).members[0]!;
     const r = await redisClient(m.endpoint.port, (await rt.credentials('aof'))!.password);
     try {
-      await r.call('DEBUG', 'POPULATE', '500000', 'key', '100');
+      // 500,000 keys of 100 bytes in MSET batches (DEBUG POPULATE needs enable-debug-command,
+      // which manifests may not set).
+      const value = 'v'.repeat(100);
+      for (let b = 0; b < 500; b++) {
+        const args = Array.from({ length: 1000 }, (_, i) => [`key:${b * 1000 + i}`, value]).flat();
+        await r.call('MSET', ...args);
+      }
       await r.call('CONFIG', 'SET', 'appendonly', 'yes');
     } finally {
       r.disconnect();
