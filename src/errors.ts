@@ -3,7 +3,7 @@
  * and a hint that tells the user what to do. Messages never carry secrets.
  */
 
-/** How the caller should react: stop and wait for a human, retry later, or back off. */
+/** How the caller should react: stop and wait for a human, retry after a while, or back off. */
 export type Retry = 'stalled' | 'waiting' | 'transient';
 
 /** Stable error codes; add new ones here, never rename. */
@@ -59,7 +59,25 @@ export interface Location {
   field?: string;
 }
 
-/** A user-visible error: a code, what happened, what to do, and whether to retry. */
+/** What a user-visible error carries besides its code, message and retry meaning. */
+export interface ErrorDetails {
+  /** What to do about it. */
+  hint?: string;
+  /** Where in the desired-state repository it points to. */
+  location?: Location;
+  /** The error it wraps. */
+  cause?: unknown;
+}
+
+/** A retry meaning as the constructor takes it: `waiting` says how long to wait. */
+export type RetryMeaning =
+  | { retry: 'stalled' | 'transient'; retryAfterMs?: undefined }
+  | { retry: 'waiting'; retryAfterMs: number };
+
+/**
+ * A user-visible error: a code, what happened, what to do, and whether to retry. Every one
+ * states its retry meaning; `stalled`, `waiting` and `transient` below make them.
+ */
 export class DbopsError extends Error {
   readonly code: ErrorCode;
   readonly retry: Retry;
@@ -68,25 +86,39 @@ export class DbopsError extends Error {
   /** For retry 'waiting': how long to wait before trying again. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    opts: {
-      retry?: Retry;
-      hint?: string;
-      location?: Location;
-      retryAfterMs?: number;
-      cause?: unknown;
-    } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, opts: RetryMeaning & ErrorDetails) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'DbopsError';
     this.code = code;
-    this.retry = opts.retry ?? 'transient';
+    this.retry = opts.retry;
     this.hint = opts.hint;
     this.location = opts.location;
     this.retryAfterMs = opts.retryAfterMs;
   }
+}
+
+/** An error that needs a human (bad input, a missing prerequisite): retrying cannot help. */
+export function stalled(code: ErrorCode, message: string, details: ErrorDetails = {}): DbopsError {
+  return new DbopsError(code, message, { ...details, retry: 'stalled' });
+}
+
+/** Not a failure yet: something is on its way (a primary starting); try again after `ms`. */
+export function waiting(
+  code: ErrorCode,
+  message: string,
+  ms: number,
+  details: ErrorDetails = {},
+): DbopsError {
+  return new DbopsError(code, message, { ...details, retry: 'waiting', retryAfterMs: ms });
+}
+
+/** A failure that may pass by itself (a member that does not answer): back off and retry. */
+export function transient(
+  code: ErrorCode,
+  message: string,
+  details: ErrorDetails = {},
+): DbopsError {
+  return new DbopsError(code, message, { ...details, retry: 'transient' });
 }
 
 /** Renders an error for a person: `file:line:col field: message (CODE)\n  hint`. */

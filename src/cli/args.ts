@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 
 /** Options every command takes. */
 export const globalOptions = {
@@ -30,8 +30,7 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
     }
     return parsed;
   } catch (err) {
-    throw new DbopsError(codes.usage, `dbops ${command}: ${(err as Error).message}`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `dbops ${command}: ${(err as Error).message}`, {
       hint: `run 'dbops ${command} --help' for the accepted options`,
     });
   }
@@ -39,9 +38,7 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
 
 /** Throws a usage error for a flag value. */
 export function badValue(flag: string, value: string, expected: string): never {
-  throw new DbopsError(codes.usage, `--${flag} '${value}' is not valid: expected ${expected}`, {
-    retry: 'stalled',
-  });
+  throw stalled(codes.usage, `--${flag} '${value}' is not valid: expected ${expected}`);
 }
 
 /** Reads one of a fixed set of values for a flag. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { loadState, type ControllerState } from '../reconcile/store.js';
 import { stateDirOf } from './args.js';
 import type { CommandContext } from './context.js';
@@ -15,8 +15,7 @@ export async function readControllerState(
   const stateDir = resolve(ctx.cwd, stateDirOf(stateDirFlag, ctx.env));
   const state = await loadState(stateDir);
   if (!state) {
-    throw new DbopsError(codes.notFound, `no controller state in ${stateDir}`, {
-      retry: 'stalled',
+    throw stalled(codes.notFound, `no controller state in ${stateDir}`, {
       hint: 'start one with `dbops run --repo ...` (or `npm start` for the demo), or pass --state-dir',
     });
   }

@@ -4,7 +4,7 @@
  * the process kills itself with SIGKILL at that point of an operation, right after the
  * engine persisted the record, so tests can prove every step resumes after kill -9.
  */
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 
 /** Called by the engine at every crash point; a hook that returns lets the operation go on. */
 export type CrashHook = (point: string) => void;
@@ -30,8 +30,7 @@ const pattern = /^([^:\s]+):(\S+):(before|after)$/;
 export function parseCrashPoint(text: string): CrashPoint {
   const m = pattern.exec(text.trim());
   if (!m) {
-    throw new DbopsError(codes.config, `DBOPS_CRASH_AT="${text}" is not a crash point`, {
-      retry: 'stalled',
+    throw stalled(codes.config, `DBOPS_CRASH_AT="${text}" is not a crash point`, {
       hint: 'write it as <opType>:<step>:<before|after>, e.g. VolumeExpansion:expand-volumes:after, or unset it',
     });
   }

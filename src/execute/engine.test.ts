@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DbopsError, codes, formatError } from '../errors.js';
+import { codes, formatError, stalled, waiting, transient } from '../errors.js';
 import { ManualClock } from '../platform/clock.js';
 import { silentLogger } from '../platform/logger.js';
 import { interruptedMessage, resumedMessage, runOperation } from './engine.js';
@@ -68,11 +68,8 @@ const wait = (ms: number, message = 'not yet'): StepResult => ({
   retryAfterMs: ms,
   message,
 });
-const transient = new DbopsError(codes.dbUnreachable, 'connection refused');
-const stalled = new DbopsError(codes.prerequisite, 'resize2fs missing', {
-  retry: 'stalled',
-  hint: 'install e2fsprogs',
-});
+const refused = transient(codes.dbUnreachable, 'connection refused');
+const missing = stalled(codes.prerequisite, 'resize2fs missing', { hint: 'install e2fsprogs' });
 
 function setup(
   scripts: Record<string, Script> | StepDef<null>[],
@@ -161,8 +158,8 @@ describe('runOperation', () => {
   );
 
   const ok = ['Successful', null, null];
-  const waiting = (retryAfterMs?: number) =>
-    new DbopsError(codes.clusterFailed, 'slots moving', { retry: 'waiting', retryAfterMs });
+  const moving = (retryAfterMs: number) =>
+    waiting(codes.clusterFailed, 'slots moving', retryAfterMs);
   // `saves`: snapshots persisted for step a (Running, each new message, the end).
   it.each([
     {
@@ -174,21 +171,21 @@ describe('runOperation', () => {
     },
     {
       title: 'transient errors: backoff 1 s doubling to 30 s',
-      script: [...Array<Error>(7).fill(transient), done],
+      script: [...Array<Error>(7).fill(refused), done],
       sleeps: [1000, 2000, 4000, 8000, 16000, 30000, 30000],
       want: ok,
       saves: 8,
     },
     {
       title: 'a wait resets the transient backoff',
-      script: [transient, transient, wait(500), transient, done],
+      script: [refused, refused, wait(500), refused, done],
       sleeps: [1000, 2000, 500, 1000],
       want: ok,
     },
     {
-      title: 'a waiting DbopsError is polled after its retryAfterMs (1 s without)',
-      script: [waiting(7000), waiting(), done],
-      sleeps: [7000, 1000],
+      title: 'a waiting DbopsError is polled after its retryAfterMs',
+      script: [moving(7000), moving(250), done],
+      sleeps: [7000, 250],
       want: ok,
     },
     {
@@ -201,13 +198,13 @@ describe('runOperation', () => {
     },
     {
       title: 'transient errors retried only within the deadline',
-      script: [transient],
+      script: [refused],
       timeoutMs: 5000,
       sleeps: [5000, 1000, 4000, 2000, 2000, 2000],
       want: [
         'Failed',
         'Timeout',
-        `step a did not finish within 5s: retrying in 4s after: ${formatError(transient)}`,
+        `step a did not finish within 5s: retrying in 4s after: ${formatError(refused)}`,
       ],
     },
     {
@@ -220,9 +217,9 @@ describe('runOperation', () => {
     },
     {
       title: 'a stalled DbopsError fails the operation with its formatted message',
-      script: [stalled],
+      script: [missing],
       sleeps: [],
-      want: ['Failed', 'StepFailed', formatError(stalled)],
+      want: ['Failed', 'StepFailed', formatError(missing)],
       saves: 2,
     },
     {
@@ -253,7 +250,7 @@ describe('runOperation', () => {
   it.each([
     { title: 'during a step', script: ['hang'] as Script },
     { title: 'while waiting to poll again', script: [wait(60_000)] as Script },
-    { title: 'while backing off', script: [transient] as Script },
+    { title: 'while backing off', script: [refused] as Script },
   ])('returns promptly on shutdown $title, leaving the step Running', async ({ script }) => {
     const t = setup({ a: script, b: [done] }, { timeoutMs: 600_000 });
     const running = t.run();

@@ -1,7 +1,7 @@
 // DESIGN §3 "Execute": progress is persisted before and after every step, so a controller
 // killed at any instant resumes the step it was in and never re-runs one that succeeded.
 import type { OpsPhase, StepStatus } from '../api/status.js';
-import { DbopsError, codes, formatError } from '../errors.js';
+import { DbopsError, codes, formatError, stalled } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { crashPoint, type CrashHook } from './crash-hook.js';
@@ -83,7 +83,7 @@ export async function runOperation<C>(
   deps: EngineDeps,
 ): Promise<OperationRecord> {
   if (new Set(steps.map((s) => s.name)).size !== steps.length) {
-    throw new DbopsError(codes.internal, `operation ${op.type} has duplicate step names`);
+    throw stalled(codes.internal, `operation ${op.type} has duplicate step names`);
   }
   const rec = structuredClone(op);
   if (isTerminal(rec.phase) || opts.signal.aborted) return rec;

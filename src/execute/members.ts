@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import type { ObservedMember } from '../runtime/runtime.js';
 import type { StepResult } from './engine.js';
 import type { Conn, OpCtx } from './context.js';
@@ -8,9 +8,7 @@ import type { RollingMember } from './rolling.js';
 export async function observedMembers(ctx: OpCtx): Promise<ObservedMember[]> {
   const observed = await ctx.runtime.observe(ctx.database);
   if (!observed || observed.members.length === 0) {
-    throw new DbopsError(codes.notFound, `database ${ctx.database} has no members`, {
-      retry: 'stalled',
-    });
+    throw stalled(codes.notFound, `database ${ctx.database} has no members`);
   }
   return observed.members;
 }
@@ -44,10 +42,7 @@ export async function membersWithRoles(ctx: OpCtx): Promise<RollingMember[]> {
 /** Finds one member by name, or fails the step clearly. */
 export async function memberNamed(ctx: OpCtx, name: string): Promise<ObservedMember> {
   const m = (await observedMembers(ctx)).find((x) => x.name === name);
-  if (!m)
-    throw new DbopsError(codes.notFound, `member ${name} of ${ctx.database} is gone`, {
-      retry: 'stalled',
-    });
+  if (!m) throw stalled(codes.notFound, `member ${name} of ${ctx.database} is gone`);
   return m;
 }
 

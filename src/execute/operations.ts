@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { topology } from '../plan/topology.js';
 import type { OpCtx } from './context.js';
 import type { StepDef } from './engine.js';
@@ -40,8 +40,6 @@ export function stepsOf(plan: OpPlan): StepDef<OpCtx>[] {
     case 'HorizontalScaling':
       return scalingSteps();
     default:
-      throw new DbopsError(codes.unsupported, `operation type ${plan.type} is not supported yet`, {
-        retry: 'stalled',
-      });
+      throw stalled(codes.unsupported, `operation type ${plan.type} is not supported yet`);
   }
 }

@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import type { OpCtx } from './context.js';
 import type { OperationRecord, StepDef } from './engine.js';
 import { connOf, observedMembers } from './members.js';
@@ -60,12 +60,9 @@ export function reconfigureSteps(plan: OpPlan): StepDef<OpCtx>[] {
           } else {
             const r = await ctx.clients.reloadPostgres({ ...connOf(ctx, m), clock: ctx.clock });
             if (r.fileErrors.length > 0) {
-              throw new DbopsError(
+              throw stalled(
                 codes.invalidField,
                 `postgres rejected the configuration: ${r.fileErrors.join('; ')}`,
-                {
-                  retry: 'stalled',
-                },
               );
             }
             r.pendingRestart.forEach((k) => restart.add(k));

@@ -9,7 +9,7 @@ import type { ConfigFile } from '../api/config-rules.js';
 import type { DatabaseKind } from '../api/desired.js';
 import { formatBytes } from '../api/quantity.js';
 import { dnsLabel } from '../api/schemas/common.js';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { parseConfigText } from './config-text.js';
 
 /** What to write. Sizes in bytes; `at` is clock milliseconds (UTC). */
@@ -50,8 +50,7 @@ const sectionOf = {
 const maxAt = Date.UTC(10000, 0, 1);
 
 function refuse(message: string, hint?: string): never {
-  throw new DbopsError(codes.usage, `cannot write the OpsRequest: ${message}`, {
-    retry: 'stalled',
+  throw stalled(codes.usage, `cannot write the OpsRequest: ${message}`, {
     ...(hint === undefined ? {} : { hint }),
   });
 }

@@ -1,6 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 
 /**
  * Takes the state dir for this process: one controller per state dir. A lock left by a
@@ -18,21 +18,16 @@ export async function lockStateDir(stateDir: string): Promise<() => Promise<void
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new DbopsError(
+        throw stalled(
           codes.stateLocked,
           `another dbops controller (pid ${pid}) uses the state dir ${stateDir}`,
-          {
-            retry: 'stalled',
-            hint: 'stop it first, or give this one its own --state-dir (or DBOPS_STATE_DIR)',
-          },
+          { hint: 'stop it first, or give this one its own --state-dir (or DBOPS_STATE_DIR)' },
         );
       }
       await rm(path, { force: true });
     }
   }
-  throw new DbopsError(codes.stateLocked, `cannot lock the state dir ${stateDir}`, {
-    retry: 'stalled',
-  });
+  throw stalled(codes.stateLocked, `cannot lock the state dir ${stateDir}`);
 }
 
 function alive(pid: number): boolean {

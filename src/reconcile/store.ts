@@ -10,7 +10,7 @@ import type {
 } from '../api/status.js';
 import { publicAutoscaler, type AutoscalerRecord } from '../autoscale/record.js';
 import type { StoredOp } from './derive.js';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { readJson, writeJsonAtomic } from '../platform/files.js';
 
 /** What the controller remembers about one database across restarts. */
@@ -89,8 +89,7 @@ export async function loadState(stateDir: string): Promise<ControllerState | und
     }
     return state;
   } catch (err) {
-    throw new DbopsError(codes.stateCorrupt, `cannot read ${path}: ${(err as Error).message}`, {
-      retry: 'stalled',
+    throw stalled(codes.stateCorrupt, `cannot read ${path}: ${(err as Error).message}`, {
       hint: 'the file is written atomically, so this means it was edited by hand: restore it or move it away (the controller rebuilds it, data is not affected)',
       cause: err,
     });

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { DbopsError, codes } from '../errors.js';
+import { DbopsError, codes, stalled } from '../errors.js';
 
 /** Credentials for an http(s) Git remote: a token, or a username and password. */
 export interface GitAuth {
@@ -20,10 +20,10 @@ export function authFromVars(env: NodeJS.ProcessEnv): GitAuth | undefined {
   if (token) return username ? { username, token } : { token };
   if (username && password) return { username, password };
   if (username || password) {
-    throw new DbopsError(
+    throw stalled(
       codes.config,
       `${username ? 'DBOPS_GIT_USERNAME' : 'DBOPS_GIT_PASSWORD'} is set without ${username ? 'DBOPS_GIT_PASSWORD' : 'DBOPS_GIT_USERNAME'}`,
-      { retry: 'stalled', hint: 'set both, or set DBOPS_GIT_TOKEN instead' },
+      { hint: 'set both, or set DBOPS_GIT_TOKEN instead' },
     );
   }
   return undefined;
@@ -36,8 +36,7 @@ export function authFromVars(env: NodeJS.ProcessEnv): GitAuth | undefined {
 export function parseCredentials(text: string, file: string): GitAuth {
   const line = (text.split(/\r?\n/)[0] ?? '').trim();
   if (!line) {
-    throw new DbopsError(codes.config, `credentials file ${file} is empty`, {
-      retry: 'stalled',
+    throw stalled(codes.config, `credentials file ${file} is empty`, {
       hint: 'write a token, or username:password, on its first line',
     });
   }
@@ -46,14 +45,9 @@ export function parseCredentials(text: string, file: string): GitAuth {
   const username = line.slice(0, colon);
   const password = line.slice(colon + 1);
   if (!username || !password) {
-    throw new DbopsError(
-      codes.config,
-      `credentials file ${file} has an empty username or password`,
-      {
-        retry: 'stalled',
-        hint: 'write username:password (or a bare token) on its first line',
-      },
-    );
+    throw stalled(codes.config, `credentials file ${file} has an empty username or password`, {
+      hint: 'write username:password (or a bare token) on its first line',
+    });
   }
   return { username, password };
 }
@@ -62,10 +56,10 @@ export function parseCredentials(text: string, file: string): GitAuth {
 export function checkCredentialsMode(mode: number, file: string): void {
   if ((mode & 0o077) === 0) return;
   const octal = (mode & 0o777).toString(8).padStart(3, '0');
-  throw new DbopsError(
+  throw stalled(
     codes.config,
     `credentials file ${file} is accessible by group or others (mode ${octal}); refusing to use it`,
-    { retry: 'stalled', hint: `run: chmod 600 ${file}` },
+    { hint: `run: chmod 600 ${file}` },
   );
 }
 
@@ -90,8 +84,7 @@ export async function authFromEnv(
   } catch (err) {
     if (err instanceof DbopsError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new DbopsError(codes.config, `cannot read credentials file ${file} (${code})`, {
-      retry: 'stalled',
+    throw stalled(codes.config, `cannot read credentials file ${file} (${code})`, {
       hint: 'check the path and that dbops may read it',
     });
   }

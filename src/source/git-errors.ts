@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../errors.js';
+import { DbopsError, codes, stalled, transient } from '../errors.js';
 import { redact, safeCause } from './redact.js';
 
 const networkCodes = new Set([
@@ -70,35 +70,30 @@ export function remoteError(
   const failure = classifyRemoteError(err);
   switch (failure.kind) {
     case 'auth':
-      return new DbopsError(
+      return stalled(
         codes.sourceAuth,
         `${ctx.url} refused the credentials (HTTP ${failure.status})`,
         {
-          retry: 'stalled',
           cause,
           hint: 'set DBOPS_GIT_TOKEN (or DBOPS_GIT_USERNAME and DBOPS_GIT_PASSWORD) to credentials that may read the repository',
         },
       );
     case 'missing-ref': {
       const known = ctx.branches?.length ? `; branches: ${ctx.branches.join(', ')}` : '';
-      return new DbopsError(
+      return stalled(
         codes.sourceRef,
         `branch '${ctx.branch}' does not exist in ${ctx.url}${known}`,
-        {
-          retry: 'stalled',
-          cause,
-          hint: 'check the configured branch, or push it',
-        },
+        { cause, hint: 'check the configured branch, or push it' },
       );
     }
     case 'unreachable':
-      return new DbopsError(
+      return transient(
         codes.sourceUnreachable,
         `cannot reach ${ctx.url}: ${redact(failure.reason, ctx.secrets)}`,
         { cause, hint: 'check the URL and the network; dbops retries with backoff' },
       );
     case 'other':
-      return new DbopsError(
+      return transient(
         codes.sourceUnreachable,
         `cannot read ${ctx.url}#${ctx.branch}: ${cause.message}`,
         { cause, hint: 'dbops retries with backoff; if it persists, delete the clone cache' },

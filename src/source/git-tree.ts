@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import type { SourceFile } from './source.js';
 
 /** True for the files dbops reads: `*.yaml` and `*.yml`. */
@@ -15,15 +15,13 @@ export function isManifestPath(path: string): boolean {
 export function normalizeSubPath(path: string | undefined): string {
   const p = (path ?? '').replace(/\\/g, '/');
   if (p.startsWith('/') || /^[a-z]:/i.test(p)) {
-    throw new DbopsError(codes.usage, `path '${p}' must be relative to the repository root`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `path '${p}' must be relative to the repository root`, {
       hint: 'use a path such as deploy/prod',
     });
   }
   const parts = p.split('/').filter((s) => s !== '' && s !== '.');
   if (parts.some((s) => s === '..' || s.includes('\0'))) {
-    throw new DbopsError(codes.usage, `path '${p}' must stay inside the repository (no '..')`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `path '${p}' must stay inside the repository (no '..')`, {
       hint: 'use a path such as deploy/prod',
     });
   }
@@ -59,10 +57,10 @@ export async function readManifestTree(opts: {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'NotFoundError' || code === 'ObjectTypeError') {
-      throw new DbopsError(
+      throw stalled(
         codes.sourceRef,
         `path '${subPath}' is not a directory in ${opts.describe} at ${commit.slice(0, 12)}`,
-        { retry: 'stalled', hint: 'check the configured path, or commit the directory' },
+        { hint: 'check the configured path, or commit the directory' },
       );
     }
     throw err;

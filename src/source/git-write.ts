@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import git, { type TreeEntry } from 'isomorphic-git';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { normalizeSubPath } from './git-tree.js';
 import type { CommitFile, CommitRequest } from './source.js';
 
@@ -10,8 +10,7 @@ function nest(files: CommitFile[], subPath: string): Tree {
   const root: Tree = new Map();
   for (const f of files) {
     const rel = normalizeSubPath(f.path);
-    if (!rel)
-      throw new DbopsError(codes.usage, 'a committed file needs a path', { retry: 'stalled' });
+    if (!rel) throw stalled(codes.usage, 'a committed file needs a path');
     const parts = (subPath ? `${subPath}/${rel}` : rel).split('/');
     let node = root;
     for (const dir of parts.slice(0, -1)) {

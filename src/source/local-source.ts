@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import git from 'isomorphic-git';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { GitAuth } from './auth.js';
@@ -47,8 +47,7 @@ async function resolveHead(gitdir: string, branch: string | undefined, describe:
     const branches = await git.listBranches({ fs, gitdir }).catch(() => [] as string[]);
     const known = branches.length ? `; branches: ${branches.slice(0, 20).join(', ')}` : '';
     const what = branch ? `branch '${branch}' does not exist` : 'HEAD has no commit';
-    throw new DbopsError(codes.sourceRef, `${what} in ${describe}${known}`, {
-      retry: 'stalled',
+    throw stalled(codes.sourceRef, `${what} in ${describe}${known}`, {
       hint: 'commit the desired state, or pass an existing branch',
     });
   }
@@ -73,8 +72,7 @@ export function createLocalRepoSource(opts: {
   const gitDir = async () => {
     const gitdir = await findGitDir(dir);
     if (gitdir) return gitdir;
-    throw new DbopsError(codes.usage, `${dir} is not a Git repository`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `${dir} is not a Git repository`, {
       hint: 'pass the directory of a Git repository, or an http(s) URL',
     });
   };
@@ -138,8 +136,7 @@ export function createDirectorySource(opts: {
         await listManifests(root, '', paths);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        throw new DbopsError(codes.usage, `cannot read directory ${root} (${code})`, {
-          retry: 'stalled',
+        throw stalled(codes.usage, `cannot read directory ${root} (${code})`, {
           hint: 'pass an existing directory of manifests',
         });
       }
@@ -207,11 +204,10 @@ export function createSource(opts: {
   const kind = repoKind(repo);
   if (kind === 'http') return createGitSource({ ...rest, url: repo });
   if (kind === 'unsupported-url') {
-    throw new DbopsError(
+    throw stalled(
       codes.usage,
       `cannot read ${stripUserInfo(repo)}: dbops speaks smart HTTP(S) only (isomorphic-git), not file://, git:// or ssh`,
       {
-        retry: 'stalled',
         hint: 'use the https:// clone URL of the repository, serve it over http (dbops demo does), or pass a local path to the repository',
       },
     );
@@ -219,8 +215,7 @@ export function createSource(opts: {
   const dir = resolve(repo);
   const isDir = fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
   if (!isDir) {
-    throw new DbopsError(codes.usage, `${dir} does not exist or is not a directory`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `${dir} does not exist or is not a directory`, {
       hint: 'pass an http(s) URL or the directory of a Git repository',
     });
   }
@@ -242,8 +237,7 @@ export function createSource(opts: {
       maxFileBytes: opts.maxFileBytes,
     });
   }
-  throw new DbopsError(codes.usage, `${dir} is not a Git repository`, {
-    retry: 'stalled',
+  throw stalled(codes.usage, `${dir} is not a Git repository`, {
     hint: 'run git init and commit the manifests there, or pass an http(s) URL',
   });
 }

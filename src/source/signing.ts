@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { SignCallback } from 'isomorphic-git';
 import { createMessage, decryptKey, readKey, readPrivateKey, sign } from 'openpgp';
 import type { PrivateKey } from 'openpgp';
-import { DbopsError, codes } from '../errors.js';
+import { DbopsError, codes, stalled } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import { checkCredentialsMode } from './auth.js';
 
@@ -31,10 +31,7 @@ export interface CommitSigner {
 }
 
 function keyError(file: string, message: string, hint: string): DbopsError {
-  return new DbopsError(codes.config, `signing key ${file} ${message}`, {
-    retry: 'stalled',
-    hint,
-  });
+  return stalled(codes.config, `signing key ${file} ${message}`, { hint });
 }
 
 async function readKeyFile(file: string): Promise<string> {

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createMessage, readKeys, readSignature, verify } from 'openpgp';
 import type { PublicKey, Signature } from 'openpgp';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled, type DbopsError } from '../errors.js';
 import { formatTrustProblem, parseTrustedKeys } from './trust-file.js';
 import type { TrustProblem, TrustedKeyEntry } from './trust-file.js';
 import type { KeyScope } from './trust.js';
@@ -27,8 +27,7 @@ export interface TrustedKeys {
 function fileError(problems: readonly TrustProblem[]): DbopsError {
   const [first, ...rest] = problems as [TrustProblem, ...TrustProblem[]];
   const more = rest.length > 0 ? `\n${rest.map(formatTrustProblem).join('\n')}` : '';
-  return new DbopsError(codes.config, `${first.message}${more}`, {
-    retry: 'stalled',
+  return stalled(codes.config, `${first.message}${more}`, {
     location: {
       file: first.file,
       line: first.line,
@@ -75,8 +74,7 @@ async function readEntryKey(entry: TrustedKeyEntry, base: string): Promise<Publi
 export async function loadTrustedKeys(file: string): Promise<TrustedKeys> {
   const text = await readText(file);
   if (typeof text !== 'string') {
-    throw new DbopsError(codes.config, `cannot read trusted-keys file ${file} (${text.code})`, {
-      retry: 'stalled',
+    throw stalled(codes.config, `cannot read trusted-keys file ${file} (${text.code})`, {
       hint: 'check the path given to --trusted-keys',
     });
   }

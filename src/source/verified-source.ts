@@ -2,7 +2,7 @@
  * Trusted commits (DESIGN §7): a Source whose revisions are handed on only when every commit
  * since the last applied revision is signed by a trusted key and stays within its paths.
  */
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import type { Deepen } from './trust-history.js';
 import type { TrustedKeys } from './trust-keys.js';
 import { verifyCommits } from './trust-verify.js';
@@ -48,11 +48,10 @@ export function createVerifiedSource(
         deepen: h.deepen,
       });
       if (r.ok) return { ...snap, verified: { commits: r.checked } };
-      throw new DbopsError(
+      throw stalled(
         codes.sourceUntrusted,
         `revision ${snap.revision.slice(0, 12)} is not applied: ${r.reason}`,
         {
-          retry: 'stalled',
           hint: `the last applied revision keeps running; commits must be signed by a key in ${opts.keys.file} and stay within its paths: remove commit ${r.commit.slice(0, 12)} from the branch (every commit since the last applied revision is checked, so a revert on top does not help)`,
         },
       );

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { isDnsLabel } from '../../api/names.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { loadState } from '../../reconcile/store.js';
 import { readCredentials } from '../../runtime/local/credentials.js';
 import { Layout } from '../../runtime/local/layout.js';
@@ -24,41 +24,26 @@ export async function credentialsCommand(argv: string[], ctx: CommandContext): P
   );
   const name = positionals[0];
   if (!name || !isDnsLabel(name)) {
-    throw new DbopsError(
-      codes.usage,
-      name ? `'${name}' is not a database name` : 'which database?',
-      {
-        retry: 'stalled',
-        hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
-      },
-    );
+    throw stalled(codes.usage, name ? `'${name}' is not a database name` : 'which database?', {
+      hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
+    });
   }
   const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
   const state = await loadState(stateDir);
   const db = state?.databases[name];
   const creds = await readCredentials(new Layout(stateDir), name);
   if (!db || !creds) {
-    throw new DbopsError(
-      codes.notFound,
-      `no credentials for a database named ${name} in ${stateDir}`,
-      {
-        retry: 'stalled',
-        hint: 'credentials are generated when the controller first provisions the database; check dbops status',
-      },
-    );
+    throw stalled(codes.notFound, `no credentials for a database named ${name} in ${stateDir}`, {
+      hint: 'credentials are generated when the controller first provisions the database; check dbops status',
+    });
   }
   const member = values.member
     ? db.members.find((m) => m.name === values.member)
     : (db.members.find((m) => m.role === 'master' || m.role === 'primary') ?? db.members[0]);
   if (!member) {
-    throw new DbopsError(
-      codes.notFound,
-      `database ${name} has no member ${values.member ?? ''}`.trim(),
-      {
-        retry: 'stalled',
-        hint: `members: ${db.members.map((m) => m.name).join(', ') || 'none yet'}`,
-      },
-    );
+    throw stalled(codes.notFound, `database ${name} has no member ${values.member ?? ''}`.trim(), {
+      hint: `members: ${db.members.map((m) => m.name).join(', ') || 'none yet'}`,
+    });
   }
   const user = encodeURIComponent(creds.username);
   const pass = encodeURIComponent(creds.password);

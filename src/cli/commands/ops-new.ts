@@ -8,7 +8,7 @@ import type { ManifestError } from '../../api/manifest-error.js';
 import { parseDuration } from '../../api/duration.js';
 import { formatBytes, parseQuantity } from '../../api/quantity.js';
 import { dnsLabel } from '../../api/schemas/common.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { loadDesiredState } from '../../manifests/load.js';
 import type { DesiredState } from '../../manifests/load.js';
 import { renderOpsRequest } from '../../manifests/render-ops.js';
@@ -54,8 +54,7 @@ export interface OpsNewRequest {
 }
 
 function usage(message: string, hint?: string): never {
-  throw new DbopsError(codes.usage, message, {
-    retry: 'stalled',
+  throw stalled(codes.usage, message, {
     hint: hint ?? "run 'dbops ops --help' for the options of ops new",
   });
 }

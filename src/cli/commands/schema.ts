@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { jsonSchemas } from '../../manifests/json-schema.js';
 import { parseCommand } from '../args.js';
 import type { CommandContext } from '../context.js';
@@ -15,8 +15,7 @@ export function schemaCommand(argv: string[], ctx: CommandContext): number {
   const all = jsonSchemas();
   const kind = positionals[0];
   if (kind && !(kind in all)) {
-    throw new DbopsError(codes.unknownKind, `no schema for kind ${kind}`, {
-      retry: 'stalled',
+    throw stalled(codes.unknownKind, `no schema for kind ${kind}`, {
       hint: `kinds: ${Object.keys(all).join(', ')}`,
     });
   }

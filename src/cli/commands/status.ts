@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { toStatusDocument } from '../../reconcile/store.js';
 import { readControllerState } from '../controller-state.js';
 import { oneOf, parseCommand } from '../args.js';
@@ -19,8 +19,7 @@ export async function statusCommand(argv: string[], ctx: CommandContext): Promis
   const doc = toStatusDocument(state);
   const database = positionals[0];
   if (database && !doc.databases.some((d) => d.name === database)) {
-    throw new DbopsError(codes.notFound, `no database named ${database}`, {
-      retry: 'stalled',
+    throw stalled(codes.notFound, `no database named ${database}`, {
       hint: `known: ${doc.databases.map((d) => d.name).join(', ') || 'none'}`,
     });
   }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DbopsError, codes } from '../../errors.js';
+import { DbopsError, codes, stalled, transient } from '../../errors.js';
 
 /** Where and how to reach one Postgres server. */
 export interface Target {
@@ -42,18 +42,13 @@ export async function withClient<T>(
     if (err instanceof DbopsError) throw err;
     const code = (err as { code?: string }).code;
     if (code === '28P01' || code === '28000') {
-      throw new DbopsError(
-        codes.dbAuth,
-        `Postgres at ${where} refused the login of ${input.user}`,
-        {
-          retry: 'stalled',
-          hint: 'check the database credentials the runtime generated',
-          cause: err,
-        },
-      );
+      throw stalled(codes.dbAuth, `Postgres at ${where} refused the login of ${input.user}`, {
+        hint: 'check the database credentials the runtime generated',
+        cause: err,
+      });
     }
     const why = err instanceof Error ? err.message : String(err);
-    throw new DbopsError(codes.dbUnreachable, `cannot ${what} Postgres at ${where}: ${why}`, {
+    throw transient(codes.dbUnreachable, `cannot ${what} Postgres at ${where}: ${why}`, {
       hint: 'check that the server runs and listens on that address',
       cause: err,
     });

@@ -8,7 +8,7 @@
  * and silently wins, so a later Git revert of our file would not take effect and the live
  * state would drift from the repository: one source of truth, the runtime-owned file.
  */
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled, transient } from '../../errors.js';
 import { withClient, type Target } from './client.js';
 import { waitFor, type Clock } from '../../platform/clock.js';
 
@@ -72,10 +72,10 @@ export async function readPostgresSettings(
     const { rows } = await c.query<{ k: string; v: string | null }>(sql, [input.keys]);
     const unknown = rows.filter((r) => r.v === null).map((r) => r.k);
     if (unknown.length > 0) {
-      throw new DbopsError(
+      throw stalled(
         codes.unknownSetting,
         `Postgres at ${input.host}:${input.port} has no setting ${unknown.map((k) => `"${k}"`).join(', ')}`,
-        { retry: 'stalled', hint: 'check the spelling against the Postgres documentation' },
+        { hint: 'check the spelling against the Postgres documentation' },
       );
     }
     return Object.fromEntries(rows.map((r) => [r.k, r.v ?? '']));
@@ -114,7 +114,7 @@ export async function reloadPostgres(input: Target & { clock: Clock }): Promise<
         { timeoutMs, intervalMs: 20 },
       );
     } catch (err) {
-      throw new DbopsError(
+      throw transient(
         codes.timeout,
         `Postgres at ${input.host}:${input.port} did not reload its configuration within ${timeoutMs} ms`,
         { hint: 'check the server log; dbops retries the reload', cause: err },

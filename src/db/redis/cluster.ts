@@ -1,4 +1,4 @@
-import { DbopsError, codes } from '../../errors.js';
+import { DbopsError, codes, stalled, transient } from '../../errors.js';
 import { waitFor, type Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { describeAction, observeMember, runAction } from './cluster-io.js';
@@ -48,8 +48,7 @@ export async function ensureCluster(input: EnsureClusterInput): Promise<ClusterR
   const timeoutMs = input.timeoutMs ?? 60_000;
   const deadline = clock.now() + timeoutMs;
   if (members.length === 0 || new Set(members.map((m) => m.name)).size !== members.length) {
-    throw new DbopsError(codes.clusterFailed, 'a Redis Cluster needs members with unique names', {
-      retry: 'stalled',
+    throw stalled(codes.clusterFailed, 'a Redis Cluster needs members with unique names', {
       hint: 'this is a bug in the caller: report it',
     });
   }
@@ -169,11 +168,7 @@ function isRefused(err: unknown): boolean {
 }
 
 function authFailure(err: DbopsError): DbopsError {
-  return new DbopsError(codes.clusterFailed, err.message, {
-    retry: 'stalled',
-    hint: err.hint,
-    cause: err,
-  });
+  return stalled(codes.clusterFailed, err.message, { hint: err.hint, cause: err });
 }
 
 async function settleMeets(input: EnsureClusterInput, timeoutMs: number): Promise<void> {
@@ -187,13 +182,9 @@ async function settleMeets(input: EnsureClusterInput, timeoutMs: number): Promis
 }
 
 function unreachableError(names: string[], timeoutMs: number, cause?: unknown): DbopsError {
-  return new DbopsError(
+  return transient(
     codes.clusterFailed,
     `Redis members ${names.join(', ')} did not answer within ${timeoutMs} ms`,
-    {
-      retry: 'transient',
-      hint: 'check that every member process runs; dbops retries on the next reconcile',
-      cause,
-    },
+    { hint: 'check that every member process runs; dbops retries on the next reconcile', cause },
   );
 }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled, transient } from '../../errors.js';
 
 /** Where and how to reach one Redis server. */
 export interface RedisTarget {
@@ -49,20 +49,15 @@ export async function withRedis<T>(target: RedisTarget, fn: (r: Redis) => Promis
     } catch (err) {
       const cause = lastError ?? err;
       if (isAuthError(cause) || isAuthError(err)) {
-        throw new DbopsError(codes.dbAuth, `Redis at ${where} refused the password`, {
-          retry: 'stalled',
+        throw stalled(codes.dbAuth, `Redis at ${where} refused the password`, {
           hint: 'check the database credentials the runtime generated (they must match requirepass)',
           cause,
         });
       }
-      throw new DbopsError(
-        codes.dbUnreachable,
-        `cannot reach Redis at ${where}: ${message(cause)}`,
-        {
-          hint: 'check that the member runs and listens on that address',
-          cause,
-        },
-      );
+      throw transient(codes.dbUnreachable, `cannot reach Redis at ${where}: ${message(cause)}`, {
+        hint: 'check that the member runs and listens on that address',
+        cause,
+      });
     }
     return await fn(client);
   } finally {

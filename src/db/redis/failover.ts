@@ -5,7 +5,7 @@
  * offset and takes over, and the paused clients get MOVED to the new master, so a client that
  * follows redirections sees latency, not errors, and loses no acknowledged write.
  */
-import { DbopsError, codes, isCode } from '../../errors.js';
+import { codes, isCode, stalled, transient } from '../../errors.js';
 import { waitFor, type Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { observeMember } from './cluster-io.js';
@@ -134,7 +134,7 @@ export async function waitReplicaInSync(input: ReplicaSyncInput): Promise<{ lagB
   } catch (err) {
     if (input.signal?.aborted || isCode(err, codes.dbAuth)) throw err;
     const pair = `${addr(input.replica)} (replica of ${addr(input.master)})`;
-    throw new DbopsError(
+    throw transient(
       codes.replicationFailed,
       `${pair} was not in sync within ${timeoutMs} ms: ${seen}`,
       { hint: 'check both members and their replication link; dbops retries', cause: err },
@@ -173,10 +173,10 @@ export async function failoverShard(input: FailoverInput): Promise<{ performed: 
     return { performed: false };
   }
   if (self(r0)?.masterId !== m0.id || roleOf(m0) !== 'master') {
-    throw new DbopsError(
+    throw stalled(
       codes.clusterFailed,
       `${addr(input.replica)} is not a replica of the master ${addr(input.master)}`,
-      { retry: 'stalled', hint: 'repair the cluster (reconcile) before failing over' },
+      { hint: 'repair the cluster (reconcile) before failing over' },
     );
   }
   const slots = self(m0)?.slots ?? [];
@@ -221,7 +221,7 @@ async function waitDone(
   } catch (err) {
     if (input.signal?.aborted) throw err;
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
-    throw new DbopsError(
+    throw transient(
       codes.clusterFailed,
       `failover of ${addr(input.master)} to ${addr(input.replica)} did not complete in time: ` +
         [...seen, cause].filter(Boolean).join('; '),

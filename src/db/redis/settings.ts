@@ -8,7 +8,7 @@
  * values the runtime did not render; the file the runtime writes is the one a restart reads.
  */
 import type { Redis } from 'ioredis';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled, transient, type DbopsError } from '../../errors.js';
 import { withRedis, type RedisTarget } from './connection.js';
 
 /** Why Redis refused a `CONFIG SET`: a key that needs a restart, or a bad key or value. */
@@ -136,8 +136,7 @@ function where(input: { host: string; port: number }): string {
 function checkedKey(key: string): string {
   const k = key.trim().toLowerCase();
   if (!/^[a-z0-9][a-z0-9-]*$/.test(k)) {
-    throw new DbopsError(codes.invalidField, `"${key}" is not a Redis setting name`, {
-      retry: 'stalled',
+    throw stalled(codes.invalidField, `"${key}" is not a Redis setting name`, {
       hint: 'use the setting names of redis.conf (letters, digits and dashes)',
     });
   }
@@ -177,26 +176,19 @@ async function call(r: Redis, args: string[], at: string, refusals = false): Pro
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     if (refusals && err instanceof Error && err.name === 'ReplyError') throw new ReplyRefusal(text);
-    throw new DbopsError(
-      codes.dbUnreachable,
-      `CONFIG ${args[0]} on Redis at ${at} failed: ${text}`,
-      {
-        hint: 'check that the member runs and answers; dbops retries on the next reconcile',
-        cause: err,
-      },
-    );
+    throw transient(codes.dbUnreachable, `CONFIG ${args[0]} on Redis at ${at} failed: ${text}`, {
+      hint: 'check that the member runs and answers; dbops retries on the next reconcile',
+      cause: err,
+    });
   }
 }
 
 function refused(refusal: ConfigSetRefusal, value: string | undefined, at: string): DbopsError {
   const key = refusal.key ?? 'a setting';
   const shown = value === undefined || sensitiveRe.test(key) ? '' : ` "${value}"`;
-  return new DbopsError(
+  return stalled(
     codes.invalidField,
     `Redis at ${at} refused ${key}${shown}: ${refusal.reason}; no setting was changed`,
-    {
-      retry: 'stalled',
-      hint: `fix ${key} in the database's configuration (a new Reconfigure or a spec change)`,
-    },
+    { hint: `fix ${key} in the database's configuration (a new Reconfigure or a spec change)` },
   );
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { DatabaseKind, DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { readJson, writeJsonAtomic } from '../../platform/files.js';
 import type { PlannedRole } from '../runtime.js';
 
@@ -54,9 +54,7 @@ export class Layout {
     const p = resolve(this.root, ...segments);
     const rel = relative(this.root, p);
     if (rel === '' || rel.startsWith('..') || rel.split(sep).includes('..')) {
-      throw new DbopsError(codes.internal, `path ${p} escapes the state directory ${this.root}`, {
-        retry: 'stalled',
-      });
+      throw stalled(codes.internal, `path ${p} escapes the state directory ${this.root}`);
     }
     return p;
   }
@@ -148,9 +146,7 @@ export class Layout {
 // naming a different level of the tree ("", ".", "..", anything with a slash).
 function name(n: string): string {
   if (n === '' || n === '.' || n === '..' || n.includes('/') || n.includes('\0')) {
-    throw new DbopsError(codes.internal, `"${n}" cannot be used as a database or member name`, {
-      retry: 'stalled',
-    });
+    throw stalled(codes.internal, `"${n}" cannot be used as a database or member name`);
   }
   return n;
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, transient, type DbopsError } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { KeyedLock } from '../../platform/lock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -67,7 +67,7 @@ export async function createLocalRuntime(opts: LocalRuntimeOptions): Promise<Run
 
 // Volumes that stayed mounted after their members stopped: something else still uses them.
 function volumesBusy(problems: string[]): DbopsError {
-  return new DbopsError(codes.processFailed, `cannot release volumes: ${problems.join('; ')}`, {
+  return transient(codes.processFailed, `cannot release volumes: ${problems.join('; ')}`, {
     hint: 'a process may still use them (a shell inside one?): free them and retry (dbops down)',
   });
 }

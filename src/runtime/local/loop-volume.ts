@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { DbopsError, codes, type ErrorCode } from '../../errors.js';
+import { codes, stalled, transient } from '../../errors.js';
 import { pathExists } from '../../platform/files.js';
 import { silentLogger, type Logger } from '../../platform/logger.js';
 
@@ -37,9 +37,6 @@ const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 const PACKAGE: Record<string, string> = { 'mkfs.xfs': 'xfsprogs', xfs_growfs: 'xfsprogs' };
 const install = (tool: string) => `apt-get install -y ${PACKAGE[tool] ?? 'mount'}`;
 
-const stalled = (code: ErrorCode, message: string, hint: string) =>
-  new DbopsError(code, message, { retry: 'stalled', hint });
-
 // The absolute path of `tool` on PATH or in sbin (a non-login PATH may lack it); else undefined.
 async function findTool(tool: string): Promise<string | undefined> {
   for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SBIN]) {
@@ -51,14 +48,17 @@ async function findTool(tool: string): Promise<string | undefined> {
 /** Runs a system tool without a shell; a missing tool or a failure is a DbopsError naming it. */
 export async function runTool(tool: string, args: string[]): Promise<{ stdout: string }> {
   const path = await findTool(tool);
-  if (!path) throw stalled(codes.prerequisite, `${tool} is not installed`, `run: ${install(tool)}`);
+  if (!path)
+    throw stalled(codes.prerequisite, `${tool} is not installed`, {
+      hint: `run: ${install(tool)}`,
+    });
   const env = { PATH: `${SBIN.join(':')}:/usr/bin:/bin`, LANG: 'C' };
   try {
     return await promisify(execFile)(path, args, { env });
   } catch (err) {
     const e = err as Error & { stderr?: string };
     const why = (e.stderr || e.message).trim().split('\n').slice(-3).join(' / ');
-    throw new DbopsError(codes.processFailed, `${tool} ${args.join(' ')} failed: ${why}`, {
+    throw transient(codes.processFailed, `${tool} ${args.join(' ')} failed: ${why}`, {
       cause: err,
       hint: 'loop volumes need root and the loop driver (modprobe loop)',
     });
@@ -73,7 +73,9 @@ export function minimumLoopBytes(fs: LoopFs): number {
 /** Image size for a volume asked `bytes`: rounded up to 4 KiB and at least the minimum. Pure. */
 export function loopImageBytes(bytes: number, fs: LoopFs = 'xfs'): number {
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw stalled(codes.invalidQuantity, `volume size ${bytes} is invalid`, 'use a positive size');
+    throw stalled(codes.invalidQuantity, `volume size ${bytes} is invalid`, {
+      hint: 'use a positive size',
+    });
   }
   return Math.max(minimumLoopBytes(fs), Math.ceil(bytes / BLOCK) * BLOCK);
 }
@@ -115,7 +117,7 @@ async function mountedDevice(image: string, mountPoint: string): Promise<string 
     : '';
   if (backing !== (await real(image))) {
     const what = `${mountPoint} has ${entry.source} (${entry.fsType}) mounted, not ${image}`;
-    throw stalled(codes.stateCorrupt, what, `unmount it: umount ${mountPoint}`);
+    throw stalled(codes.stateCorrupt, what, { hint: `unmount it: umount ${mountPoint}` });
   }
   return entry.source;
 }
@@ -153,7 +155,7 @@ async function mountImage(image: string, mountPoint: string): Promise<void> {
   const present = (await fsp.readdir(mountPoint)).slice(0, 3).join(', ');
   if (present) {
     const what = `cannot mount ${image} on ${mountPoint}: it is not empty (${present})`;
-    throw stalled(codes.stateCorrupt, what, `move its files away, then retry`);
+    throw stalled(codes.stateCorrupt, what, { hint: `move its files away, then retry` });
   }
   await runTool('mount', ['-o', 'loop,noatime', image, mountPoint]);
 }
@@ -196,7 +198,9 @@ export async function growLoopVolume(
   const { image, mountPoint, log } = opts;
   const target = loopImageBytes(opts.bytes);
   if (!(await pathExists(image))) {
-    throw stalled(codes.notFound, `loop image ${image} does not exist`, 'create it first');
+    throw stalled(codes.notFound, `loop image ${image} does not exist`, {
+      hint: 'create it first',
+    });
   }
   const device =
     (await mountedDevice(image, mountPoint)) ??

@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, waiting, transient } from '../../errors.js';
 import type { MemberFile } from './layout.js';
 import { isCluster, ownerOf, type MemberContext } from './member-context.js';
 import { renderPgpass, renderPostgresConf } from './postgres-config.js';
@@ -43,10 +43,11 @@ export async function ensureMemberData(
     primary !== undefined &&
     (await ctx.prober.ready('Postgres', { host: ctx.host, port: primary.port }, password));
   if (!primary || !running) {
-    throw new DbopsError(
+    throw waiting(
       codes.replicationFailed,
       `standby ${mf.name} cannot be cloned: the primary of ${spec.name} is not running`,
-      { retry: 'waiting', retryAfterMs: 2_000, hint: 'start the primary first' },
+      2_000,
+      { hint: 'start the primary first' },
     );
   }
   await basebackupMember({
@@ -104,7 +105,7 @@ export async function writeMemberConfig(
   // dbops.conf lives in the data dir: writing it into a missing one (an unmounted volume)
   // would make an empty data dir that initdb then skips.
   await access(join(memberDataDir(ctx, spec.name, mf), 'PG_VERSION')).catch((err: unknown) => {
-    throw new DbopsError(codes.stateCorrupt, `${mf.name} has no Postgres data directory`, {
+    throw transient(codes.stateCorrupt, `${mf.name} has no Postgres data directory`, {
       cause: err,
       hint: 'run ensureMembers (it creates the data and mounts loop volumes)',
     });

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { readCredentials } from './credentials.js';
 import type { DbFile, MemberFile } from './layout.js';
 import type { MemberContext } from './member-context.js';
@@ -26,8 +26,7 @@ export async function loadMember(
   const mf = await ctx.layout.readMember(db, member);
   const creds = await readCredentials(ctx.layout, db);
   if (!dbf?.lastSpec || !mf || !creds) {
-    throw new DbopsError(codes.notFound, `member ${member} of ${db} does not exist`, {
-      retry: 'stalled',
+    throw stalled(codes.notFound, `member ${member} of ${db} does not exist`, {
       hint: 'check the database and member names (dbops status)',
     });
   }
@@ -90,14 +89,12 @@ export async function writeDatabaseConfig(ctx: MemberContext, spec: DatabaseSpec
   const dbf = await ctx.layout.readDb(spec.name);
   const creds = await readCredentials(ctx.layout, spec.name);
   if (!dbf || !creds) {
-    throw new DbopsError(codes.notFound, `database ${spec.name} does not exist`, {
-      retry: 'stalled',
+    throw stalled(codes.notFound, `database ${spec.name} does not exist`, {
       hint: 'create it first (ensureMembers)',
     });
   }
   if (dbf.kind !== spec.kind) {
-    throw new DbopsError(codes.invalidField, `${spec.name} is a ${dbf.kind} database`, {
-      retry: 'stalled',
+    throw stalled(codes.invalidField, `${spec.name} is a ${dbf.kind} database`, {
       hint: `a ${spec.kind} spec cannot configure it`,
     });
   }

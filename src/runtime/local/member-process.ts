@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DatabaseKind, DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, transient } from '../../errors.js';
 import { waitFor } from '../../platform/clock.js';
 import type { MemberFile } from './layout.js';
 import { isCluster, ownerOf, takenPorts, type MemberContext } from './member-context.js';
@@ -87,7 +87,7 @@ export async function launchMember(
   });
   child.on('error', (err) => ctx.log.error({ database: db, member: mf.name, err }, 'spawn failed'));
   if (child.pid === undefined) {
-    throw new DbopsError(codes.processFailed, `could not start ${server.binary} for ${mf.name}`, {
+    throw transient(codes.processFailed, `could not start ${server.binary} for ${mf.name}`, {
       hint: 'check that the server binary exists and is executable',
     });
   }
@@ -166,7 +166,7 @@ export async function waitMemberReady(
   );
   if (state === 'dead') {
     const tail = await logTail(ctx.layout.logFile(db, mf.name));
-    throw new DbopsError(codes.processFailed, `${mf.name} exited while starting:\n${tail}`, {
+    throw transient(codes.processFailed, `${mf.name} exited while starting:\n${tail}`, {
       hint: `see ${ctx.layout.logFile(db, mf.name)}`,
     });
   }

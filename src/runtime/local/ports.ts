@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, transient } from '../../errors.js';
 
 // Below Linux's ephemeral range (32768+), so outgoing connections rarely collide; the Redis
 // cluster bus (+10000) stays below it too.
@@ -35,7 +35,7 @@ export async function allocatePort(opts: {
     if (opts.bus && !(await isPortFree(opts.host, port + BUS_OFFSET))) continue;
     return port;
   }
-  throw new DbopsError(codes.portsExhausted, `no free port found on ${opts.host}`, {
+  throw transient(codes.portsExhausted, `no free port found on ${opts.host}`, {
     hint: `free some ports between ${LOW} and ${HIGH} on ${opts.host}`,
   });
 }

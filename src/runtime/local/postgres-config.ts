@@ -1,5 +1,5 @@
 import { settingRefusal } from '../../api/config-rules.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 
 /** Everything the dbops-managed Postgres settings depend on. */
 export interface PostgresConfigInput {
@@ -28,8 +28,7 @@ function quoteConninfo(value: string): string {
 export function renderPgSetting(key: string, value: string): string {
   const name = key.toLowerCase();
   if (settingRefusal('user.conf', name)) {
-    throw new DbopsError(codes.forbiddenConfig, `postgres setting "${key}" cannot be set`, {
-      retry: 'stalled',
+    throw stalled(codes.forbiddenConfig, `postgres setting "${key}" cannot be set`, {
       hint: `remove "${key}" from the configuration: dbops manages it or refuses it as unsafe`,
     });
   }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, appendFile, chown, constants, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled, transient } from '../../errors.js';
 import { pathExists, writeFileAtomic } from '../../platform/files.js';
 import { includeLine, renderPgHba } from './postgres-config.js';
 import type { ServiceUser } from './proc.js';
@@ -30,8 +30,7 @@ export async function assertReachable(path: string, user: ServiceUser | undefine
     const st = await stat(dir);
     const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
     if ((st.mode & bit) === 0) {
-      throw new DbopsError(codes.prerequisite, `user ${user.name} cannot reach ${path}`, {
-        retry: 'stalled',
+      throw stalled(codes.prerequisite, `user ${user.name} cannot reach ${path}`, {
         hint: `run: chmod o+x ${dir}  (or put the state directory where ${user.name} can reach it)`,
       });
     }
@@ -45,8 +44,7 @@ async function tool(bindir: string, name: string): Promise<string> {
     await access(path, constants.X_OK);
     return path;
   } catch {
-    throw new DbopsError(codes.prerequisite, `${name} is missing from ${bindir}`, {
-      retry: 'stalled',
+    throw stalled(codes.prerequisite, `${name} is missing from ${bindir}`, {
       hint: 'install the full server: apt-get install -y postgresql',
     });
   }
@@ -67,9 +65,7 @@ async function runAs(
     });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
-    throw new DbopsError(codes.processFailed, `${what} failed: ${stderr.slice(-500)}`, {
-      cause: err,
-    });
+    throw transient(codes.processFailed, `${what} failed: ${stderr.slice(-500)}`, { cause: err });
   }
 }
 

@@ -1,5 +1,5 @@
 import { settingRefusal } from '../../api/config-rules.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 
 /** Everything the generated redis.conf depends on. */
 export interface RedisConfigInput {
@@ -35,8 +35,7 @@ export function quoteRedisArg(arg: string): string {
 export function renderRedisDirective(key: string, value: string): string {
   const name = key.toLowerCase();
   if (settingRefusal('redis.conf', name)) {
-    throw new DbopsError(codes.forbiddenConfig, `redis directive "${key}" cannot be set`, {
-      retry: 'stalled',
+    throw stalled(codes.forbiddenConfig, `redis directive "${key}" cannot be set`, {
       hint: `remove "${key}" from the configuration: dbops manages it or refuses it as unsafe`,
     });
   }

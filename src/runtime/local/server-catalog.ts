@@ -1,5 +1,5 @@
 import type { DatabaseSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import {
   chooseServer,
   findServers,
@@ -32,8 +32,7 @@ export class ServerCatalog {
     this.installs = undefined; // look again next time: the user may install it meanwhile
     const given = kind === 'redis' ? this.binaries.redisServer : this.binaries.postgresBindir;
     const where = given ? `at ${given} (configured)` : 'on this machine';
-    throw new DbopsError(codes.prerequisite, `no working ${kind} server found ${where}`, {
-      retry: 'stalled',
+    throw stalled(codes.prerequisite, `no working ${kind} server found ${where}`, {
       hint: installHint[kind],
     });
   }

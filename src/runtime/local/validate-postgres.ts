@@ -4,7 +4,7 @@ import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PostgresSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled, transient } from '../../errors.js';
 import { ownedDir, scratchDir, type MemberContext } from './member-context.js';
 import { primaryOf } from './member-config.js';
 import { memberDataDir } from './member-volume.js';
@@ -88,13 +88,12 @@ async function show(
   } catch (err) {
     const e = err as { stderr?: string; killed?: boolean; message: string };
     if (e.killed) {
-      throw new DbopsError(codes.timeout, `checking "${key}" with postgres -C took too long`, {
+      throw transient(codes.timeout, `checking "${key}" with postgres -C took too long`, {
         cause: err,
       });
     }
     const why = postgresComplaint(e.stderr ?? e.message);
-    throw new DbopsError(codes.invalidField, `postgres rejects "${key}" for ${db}: ${why}`, {
-      retry: 'stalled',
+    throw stalled(codes.invalidField, `postgres rejects "${key}" for ${db}: ${why}`, {
       hint: `fix or remove "${key}" in the configuration`,
       cause: err,
     });

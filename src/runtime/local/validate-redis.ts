@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RedisSpec } from '../../api/desired.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled, transient, type DbopsError } from '../../errors.js';
 import { waitFor } from '../../platform/clock.js';
 import { writeFileAtomic } from '../../platform/files.js';
 import { isCluster, scratchDir, takenPorts, type MemberContext } from './member-context.js';
@@ -98,7 +98,7 @@ export async function validateRedisConfig(
             : undefined,
       { timeoutMs: START_TIMEOUT_MS, intervalMs: 20 },
     ).catch((err: unknown) => {
-      throw new DbopsError(codes.timeout, `a scratch redis-server for ${spec.name} did not start`, {
+      throw transient(codes.timeout, `a scratch redis-server for ${spec.name} did not start`, {
         cause: err,
         hint: 'the machine may be overloaded; retry later',
       });
@@ -116,15 +116,15 @@ function refused(db: string, output: string): DbopsError {
   const failure = redisConfigFailure(output);
   if (!failure) {
     const tail = output.trim().split('\n').slice(-3).join(' / ');
-    return new DbopsError(
+    return transient(
       codes.processFailed,
       `a scratch redis-server for ${db} did not start: ${tail}`,
     );
   }
   const { key, line, reason } = failure;
-  return new DbopsError(
+  return stalled(
     codes.invalidField,
     `redis rejects "${key}" in the configuration of ${db}: ${reason} (>>> ${line})`,
-    { retry: 'stalled', hint: `fix or remove "${key}" in the configuration` },
+    { hint: `fix or remove "${key}" in the configuration` },
   );
 }
