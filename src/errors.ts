@@ -121,6 +121,31 @@ export function transient(
   return new DbopsError(code, message, { ...details, retry: 'transient' });
 }
 
+/** What to do after a failure: stop for a human, try again after `afterMs`, or back off. */
+export type RetryDecision =
+  { kind: 'stalled' } | { kind: 'waiting'; afterMs: number } | { kind: 'transient' };
+
+/**
+ * The one retry decision for anything thrown, used by the operation engine and by the
+ * reconcile alike. A DbopsError says what it means. Any other error (a TypeError, a raw
+ * library or filesystem error) is `stalled`: nobody classified it, so retrying is a guess.
+ * That is the safe side at both call sites: an operation fails at once instead of retrying
+ * a deterministic failure until its deadline (and one without `spec.timeout` has none, while
+ * it holds its database); a reconcile is still repaired on the next poll, and its status
+ * says Stalled with the error instead of hiding it behind Retrying. Wrap a foreign error in
+ * `transient` where it is known to pass (connection refused, timeouts).
+ */
+export function retryOf(err: unknown): RetryDecision {
+  if (!(err instanceof DbopsError)) return { kind: 'stalled' };
+  const ms = err.retryAfterMs;
+  if (err.retry === 'waiting' && ms !== undefined && Number.isFinite(ms)) {
+    return { kind: 'waiting', afterMs: Math.max(0, ms) };
+  }
+  // The types require a delay with 'waiting': one made around them backs off, never spins.
+  if (err.retry === 'waiting' || err.retry === 'transient') return { kind: 'transient' };
+  return { kind: 'stalled' };
+}
+
 /** Renders an error for a person: `file:line:col field: message (CODE)\n  hint`. */
 export function formatError(err: unknown): string {
   if (err instanceof DbopsError) {

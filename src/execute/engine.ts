@@ -1,7 +1,7 @@
 // DESIGN §3 "Execute": progress is persisted before and after every step, so a controller
 // killed at any instant resumes the step it was in and never re-runs one that succeeded.
 import type { OpsPhase, StepStatus } from '../api/status.js';
-import { DbopsError, codes, formatError, stalled } from '../errors.js';
+import { codes, formatError, retryOf, stalled } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { crashPoint, type CrashHook } from './crash-hook.js';
@@ -152,7 +152,10 @@ function closeInterrupted(rec: OperationRecord, step: string, now: string): bool
   return resumed;
 }
 
-/** Runs one attempt of a step: polls on `wait`, backs off on transient errors, until the deadline. */
+/**
+ * Runs one attempt of a step until the deadline: polls on `wait` and on waiting errors, backs
+ * off on transient ones, and fails on stalled ones (`retryOf`).
+ */
 async function attempt<C>(
   step: StepDef<C>,
   run: { ctx: C; rec: OperationRecord; entry: StepStatus; opts: RunOptions; clock: Clock },
@@ -178,16 +181,20 @@ async function attempt<C>(
         message: `${within}${note ? `: ${note}` : ''}`,
       };
     }
-    let delay = r.kind === 'wait' ? r.retryAfterMs : backoff;
+    let delay: number;
     if (r.kind === 'wait') {
-      [note, backoff] = [r.message, backoffFirstMs];
-    } else if (!(r.error instanceof DbopsError) || r.error.retry === 'stalled') {
-      return { kind: 'failed', reason: OpReason.StepFailed, message: formatError(r.error) };
-    } else if (r.error.retry === 'waiting') {
-      [delay, note] = [r.error.retryAfterMs ?? backoffFirstMs, formatError(r.error)];
+      [delay, note, backoff] = [r.retryAfterMs, r.message, backoffFirstMs];
     } else {
-      backoff = Math.min(backoff * 2, backoffMaxMs);
-      note = `retrying in ${delay / 1000}s after: ${formatError(r.error)}`;
+      const retry = retryOf(r.error);
+      if (retry.kind === 'stalled') {
+        return { kind: 'failed', reason: OpReason.StepFailed, message: formatError(r.error) };
+      }
+      if (retry.kind === 'waiting') {
+        [delay, note] = [retry.afterMs, formatError(r.error)];
+      } else {
+        [delay, backoff] = [backoff, Math.min(backoff * 2, backoffMaxMs)];
+        note = `retrying in ${delay / 1000}s after: ${formatError(r.error)}`;
+      }
     }
     if (entry.message !== note) {
       entry.message = note;

@@ -38,7 +38,11 @@ export interface ControllerDeps {
   crashHook?: CrashHook;
   /** Attaches an operation's result to the commit that brought it (git notes); throws on failure. */
   recordNote?: (commit: string, text: string) => Promise<void>;
-  /** How often the source is fetched and every database re-reconciled (repair loop). */
+  /**
+   * How often the source is fetched and every database re-reconciled (repair loop). A
+   * database whose step is waiting (a `waiting` error) is reconciled again after its
+   * retryAfterMs on `clock` instead.
+   */
   intervalMs: number;
   /** Deadline for waits inside a reconcile step. */
   waitMs?: number;
@@ -60,6 +64,8 @@ export class Controller {
   private desired: DesiredState | undefined;
   private readonly workers = new Map<string, Worker>();
   private readonly lastAction = new Map<string, Action>();
+  /** The pending retry of each database that waits (see requeueAfter). */
+  private readonly retries = new Map<string, AbortController>();
   private readonly writer: StateWriter;
   private wake: (() => void) | undefined;
   private fetchRequested = true;
@@ -263,6 +269,30 @@ export class Controller {
     if (last) this.dispatch(last);
   }
 
+  /**
+   * Reconciles `database` again after `ms` on the controller's clock: at once for 0, not
+   * before the next poll for undefined. Replaces the database's pending retry, so the
+   * outcome of its latest reconcile decides.
+   */
+  private requeueAfter(database: string, ms: number | undefined): void {
+    this.retries.get(database)?.abort();
+    this.retries.delete(database);
+    if (ms === undefined) return;
+    if (ms === 0) return this.requeue(database);
+    const timer = new AbortController();
+    this.retries.set(database, timer);
+    const signal = AbortSignal.any([timer.signal, this.abort.signal]);
+    void this.deps.clock.sleep(ms, signal).then(
+      () => {
+        // A clock that ignores the signal (the manual one) still wakes a replaced retry.
+        if (this.retries.get(database) !== timer || this.abort.signal.aborted) return;
+        this.retries.delete(database);
+        this.requeue(database);
+      },
+      () => undefined,
+    );
+  }
+
   private dispatch(action: Action): void {
     this.lastAction.set(action.database, action);
     const busy = this.workers.get(action.database);
@@ -293,20 +323,20 @@ export class Controller {
       waitMs: this.deps.waitMs ?? 60_000,
       metrics: this.deps.metrics ?? noMetrics,
     };
+    let again: number | undefined;
     if (action.type === 'ensure') {
-      const again = await ensureDatabase(action, rec, {
+      again = await ensureDatabase(action, rec, {
         ...deps,
         state: this.state,
         save: () => this.save(),
         ...(this.deps.crashHook ? { crashHook: this.deps.crashHook } : {}),
         ...(this.deps.recordNote ? { recordNote: this.deps.recordNote } : {}),
       });
-      if (again) this.dispatch(action);
     } else {
       if (action.type === 'wipe' || (action.type === 'halt' && action.reason === 'removed')) {
         endOpsOfRemoved(this.state, action.database, this.deps.clock.now());
       }
-      await reconcileDatabase(action, rec, deps);
+      again = await reconcileDatabase(action, rec, deps);
       if (action.type === 'wipe') {
         delete this.state.databases[action.database];
         this.lastAction.delete(action.database);
@@ -316,6 +346,7 @@ export class Controller {
       rec.reconciledAt = new Date(this.deps.clock.now()).toISOString();
     }
     await this.save();
+    this.requeueAfter(action.database, again);
   }
 
   private async save(): Promise<void> {

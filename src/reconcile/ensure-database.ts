@@ -26,14 +26,15 @@ export interface EnsureDeps extends ReconcileDeps {
 /**
  * Provisions a new database at its target; for an existing one runs its operations one at a
  * time (OpsRequests in file order, then those a spec change needs), and only then the regular
- * reconcile at the spec it runs at: reconciliation pauses while an operation runs. Returns
- * true when operations still wait and the database is Ready (the caller runs it again).
+ * reconcile at the spec it runs at: reconciliation pauses while an operation runs. Resolves
+ * with when to run it again: 0 when operations still wait and the database is Ready, the
+ * delay a waiting step asked for, or undefined (the next poll).
  */
 export async function ensureDatabase(
   action: Extract<Action, { type: 'ensure' }>,
   rec: DatabaseRecord,
   deps: EnsureDeps,
-): Promise<boolean> {
+): Promise<number | undefined> {
   const { clock, state } = deps;
   if (!rec.applied) {
     rec.phase = summarize(rec.conditions, clock.now(), {
@@ -41,12 +42,12 @@ export async function ensureDatabase(
       reason: Reason.Progressing,
       message: 'provisioning',
     });
-    await reconcileDatabase(action, rec, deps);
+    const again = await reconcileDatabase(action, rec, deps);
     if (rec.conditions.some((c) => c.type === Cond.MembersReady && c.status === 'True')) {
       rec.applied = action.spec;
       skipPendingAtCreation(state, rec.name, clock.now());
     }
-    return false;
+    return again;
   }
   for (let round = 0; round < 50 && !deps.signal.aborted; round++) {
     const ops = opsOf(state, rec.name);
@@ -89,11 +90,12 @@ export async function ensureDatabase(
       },
     });
     state.operations[done.id] = done;
-    if (!isTerminal(done.phase)) return false; // shutting down: it resumes on the next start
+    if (!isTerminal(done.phase)) return undefined; // shutting down: it resumes on the next start
   }
-  await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
+  const again = await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
   await recordNotes(rec.name, deps);
-  return opsOf(state, rec.name).some((o) => o.phase === 'Pending') && rec.phase === 'Ready';
+  const queued = opsOf(state, rec.name).some((o) => o.phase === 'Pending');
+  return queued && rec.phase === 'Ready' ? 0 : again;
 }
 
 /** Audit: one git note per finished operation, retried on later rounds until pushed. */

@@ -1,6 +1,6 @@
 import { Cond, Reason } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
-import { DbopsError, formatError } from '../errors.js';
+import { formatError, retryOf } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics, ReconcileResult } from '../platform/metrics.js';
@@ -25,13 +25,15 @@ export interface ReconcileDeps {
 
 /**
  * Carries out one planned action on one database and records the outcome in `record`
- * (conditions, members, phase). Never throws: failures become conditions.
+ * (conditions, members, phase). Never throws: failures become conditions. Resolves with the
+ * delay after which to reconcile again when a step is waiting (`retryOf`), else undefined:
+ * a transient or stalled failure is tried again on the next poll.
  */
 export async function reconcileDatabase(
   action: Action,
   record: DatabaseRecord,
   deps: ReconcileDeps,
-): Promise<void> {
+): Promise<number | undefined> {
   const log = deps.log.child({ database: action.database });
   const now = () => deps.clock.now();
   const started = now();
@@ -100,6 +102,7 @@ export async function reconcileDatabase(
     roles: {},
   };
   let activity: Activity = { kind: 'idle' };
+  let retryAfterMs: number | undefined;
   for (const step of ensureSteps) {
     try {
       await step.run(ctx);
@@ -107,11 +110,12 @@ export async function reconcileDatabase(
       if (deps.signal.aborted) return;
       const message = `${step.name}: ${formatError(err)}`;
       log.warn({ step: step.name, err: formatError(err) }, 'step failed');
-      const retry = err instanceof DbopsError ? err.retry : 'transient';
+      const retry = retryOf(err);
       activity =
-        retry === 'stalled'
+        retry.kind === 'stalled'
           ? { kind: 'stalled', reason: Reason.StepFailed, message }
           : { kind: 'retrying', message };
+      if (retry.kind === 'waiting') retryAfterMs = retry.afterMs;
       break;
     }
   }
@@ -127,6 +131,7 @@ export async function reconcileDatabase(
     log.warn({ err: formatError(err) }, 'observe failed');
   }
   done(activity);
+  return retryAfterMs;
 }
 
 function resultOf(activity: Activity): ReconcileResult {
