@@ -12,6 +12,11 @@ const all: Record<string, () => Promise<Bench>> = {
   operations: () => import('./operations.js'),
   'validate-cli': () => import('./validate-cli.js'),
   autoscale: () => import('./autoscale.js'),
+  'push-latency': () => import('./push-latency.js'),
+  'validate-cli-10k': async () => {
+    const { run } = await import('./validate-cli.js');
+    return { run: () => run({ databases: 10_000 }) };
+  },
 };
 
 const wanted = argv.slice(2);

@@ -1,7 +1,8 @@
 // Runs the real CLI, `node dist/cli/bin.js validate <dir>`, on a generated repository of 1,000
-// databases written to disk, and a baseline side by side: a plain Node script that reads the
-// same files and parses them with the `yaml` package, no validation (the floor of any
-// YAML-based validator). Both are child processes, so both pay Node's startup alike.
+// databases (`run({ databases })` for another size) written to disk, and a baseline side by
+// side: a plain Node script that reads the same files and parses them with the `yaml`
+// package, no validation (the floor of any YAML-based validator). Both are child processes,
+// so both pay Node's startup alike.
 //
 // Peak memory: GNU time's `%M` is the child's ru_maxrss from wait4(), the kernel's high-water
 // mark of resident memory for the whole process, read after it has exited: nothing is missed
@@ -21,15 +22,14 @@ import { generate as generateRepo } from './validate.js';
 type Row = { label: string; value: string };
 type Sample = { ms: number; rssKb: number; code: number | null; stdout: string };
 
-const databases = 1000;
 const runs = 3;
 const repoRoot = join(import.meta.dirname, '../..');
 const bin = join(repoRoot, 'dist/cli/bin.js');
 const gnuTime = '/usr/bin/time';
 
 /** The same repository as bench/validate.ts, as file contents. */
-function generate(): Record<string, string> {
-  return Object.fromEntries(generateRepo().files.map((f) => [f.path, f.content ?? '']));
+function generate(databases: number): Record<string, string> {
+  return Object.fromEntries(generateRepo(databases).files.map((f) => [f.path, f.content ?? '']));
 }
 
 // Reads every *.yaml like the CLI's directory source, keeps the parsed values (cross-document
@@ -125,13 +125,16 @@ async function ensureBuilt(): Promise<string> {
     : `dist/ was stale: npm run build exited ${r.status} (built anyway where tsc could)`;
 }
 
-/** Benchmark: `dbops validate` on 1,000 databases vs a read + yaml.parseAllDocuments script. */
-export async function run(): Promise<{ title: string; rows: Row[] }> {
+/**
+ * Benchmark: `dbops validate` on `databases` databases (default 1,000) vs a read +
+ * yaml.parseAllDocuments script.
+ */
+export async function run({ databases = 1000 } = {}): Promise<{ title: string; rows: Row[] }> {
   const build = await ensureBuilt();
   const scratch = await mkdtemp(join(tmpdir(), 'dbops-bench-validate-'));
   try {
     const repo = join(scratch, 'repo');
-    const files = generate();
+    const files = generate(databases);
     await writeFiles(repo, files);
     const bytes = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
     const script = join(scratch, 'baseline.mjs');

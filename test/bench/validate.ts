@@ -15,15 +15,18 @@ import type { SourceFile } from '../../src/source/source.js';
 const databases = 1000;
 const runs = 5;
 
-/** A repository of 1,000 databases: Cluster, standalone and Postgres, with ops and autoscalers. */
-export function generate(): { files: SourceFile[]; docs: unknown[] } {
+/**
+ * A repository of `count` databases (1,000 by default): Cluster, standalone and Postgres,
+ * with ops and autoscalers.
+ */
+export function generate(count = databases): { files: SourceFile[]; docs: unknown[] } {
   const docs: unknown[] = [];
   const files: SourceFile[] = [];
   const add = (path: string, doc: unknown) => {
     docs.push(doc);
     files.push(yamlFile(path, doc));
   };
-  for (let i = 0; i < databases; i++) {
+  for (let i = 0; i < count; i++) {
     const name = `db-${i}`;
     const config = {
       inline: { 'redis.conf': 'maxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave 900 1\n' },
