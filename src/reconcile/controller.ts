@@ -355,6 +355,8 @@ export class Controller {
   }
 
   private async sleepUntilWoken(ms: number, signal: AbortSignal): Promise<void> {
+    // A refresh() that came in during the round asked for a fetch when nobody was waiting.
+    if (this.fetchRequested || signal.aborted) return;
     const woken = new Promise<void>((resolve) => (this.wake = resolve));
     await Promise.race([this.deps.clock.sleep(ms, signal).catch(() => undefined), woken]);
     this.wake = undefined;
