@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databaseClients, memberProber } from '../../src/main.js';
-import { ManualClock } from '../../src/platform/clock.js';
+import { ManualClock, systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { Controller } from '../../src/reconcile/controller.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
@@ -50,11 +50,17 @@ describe('controller: a refresh during a round is not lost', () => {
     });
     const stop = new AbortController();
     const loop = controller.run(stop.signal);
-    const fetchNumber = async (n: number) => {
-      for (let i = 0; i < 1000 && fetches.length < n; i++)
-        await new Promise((r) => setImmediate(r));
-      return fetches.length;
-    };
+    // Waits on the real clock (with a deadline) for the controller, whose clock stands still.
+    const fetchNumber = (n: number) =>
+      waitFor(
+        systemClock,
+        `fetch number ${n}`,
+        () => (fetches.length >= n ? fetches.length : undefined),
+        {
+          timeoutMs: 10_000,
+          intervalMs: 5,
+        },
+      ).catch(() => fetches.length);
     try {
       expect(await fetchNumber(1)).toBe(1);
       controller.refresh(); // while the first round is still fetching
