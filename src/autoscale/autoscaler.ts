@@ -82,6 +82,7 @@ export class StorageAutoscaler {
     const now = host.current();
     const records = (host.state.autoscalers ??= {});
     if (!now) return;
+    const before = decisionsOf(records);
     const active = new Set<string>();
     // The manifests allow one autoscaler per database (a second one is a manifest error).
     for (const db of now.desired.databases.values()) {
@@ -93,7 +94,9 @@ export class StorageAutoscaler {
     // An autoscaler gone from the applied revision takes its record along, and with it any
     // decision not pushed yet: removing the autoscaler from Git withdraws that decision too.
     for (const name of Object.keys(records)) if (!active.has(name)) delete records[name];
-    await host.save();
+    // Samples and counters change every round; they reach the state file with the
+    // controller's next save (every poll and operation step), not every 5 s.
+    if (decisionsOf(records) !== before) await host.save();
   }
 
   private async one(
@@ -365,6 +368,22 @@ export class StorageAutoscaler {
     const stamp = /(\d{8}-\d{6})/.exec(file)?.[1] ?? 'decision';
     return `${this.deps.branchPrefix}/${database}-${stamp}`;
   }
+}
+
+/** What of the records must be on disk at once: which exist, their settings, decisions and conditions. */
+function decisionsOf(records: Record<string, AutoscalerRecord>): string {
+  return JSON.stringify(
+    Object.entries(records).map(([db, r]) => [
+      db,
+      r.name,
+      r.enabled,
+      r.mode,
+      r.usageThresholdPercent,
+      r.stage,
+      r.lastDecision,
+      r.conditions,
+    ]),
+  );
 }
 
 function decisionStatus(
