@@ -36,7 +36,7 @@ import { loadSigningKey } from './source/signing.js';
 import type { Source } from './source/source.js';
 import { loadTrustedKeys } from './source/trust-keys.js';
 import { createVerifiedSource, type HistorySource } from './source/verified-source.js';
-import { DbopsError, codes } from './errors.js';
+import { codes, stalled } from './errors.js';
 
 /** Everything `dbops run` needs, as validated by the CLI. */
 export interface RunConfig {
@@ -136,14 +136,9 @@ export const memberProber: MemberProber = {
 /** Wraps `source` so that only revisions whose new commits are all trusted come through. */
 async function verifying(source: Source, keysFile: string, lastApplied: () => string | undefined) {
   if (!('history' in source)) {
-    throw new DbopsError(
-      codes.usage,
-      '--trusted-keys needs a Git repository to read commits from',
-      {
-        retry: 'stalled',
-        hint: 'pass an http(s) URL or a local Git repository as --repo',
-      },
-    );
+    throw stalled(codes.usage, '--trusted-keys needs a Git repository to read commits from', {
+      hint: 'pass an http(s) URL or a local Git repository as --repo',
+    });
   }
   const keys = await loadTrustedKeys(keysFile);
   return createVerifiedSource(source as HistorySource, { keys, lastApplied });

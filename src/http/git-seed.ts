@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DbopsError, codes } from '../errors.js';
+import type { DbopsError } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { pathExists } from '../platform/files.js';
 
 const run = promisify(execFile);
@@ -27,8 +28,7 @@ export async function runGit(
 }
 
 function gitMissing(): DbopsError {
-  return new DbopsError(codes.prerequisite, 'git is not installed', {
-    retry: 'stalled',
+  return stalled(codes.prerequisite, 'git is not installed', {
     hint: 'apt-get install -y git',
   });
 }
@@ -39,8 +39,7 @@ export async function ensureGit(): Promise<void> {
   try {
     await stat(join(execPath, 'git-http-backend'));
   } catch {
-    throw new DbopsError(codes.prerequisite, 'git http-backend is not installed', {
-      retry: 'stalled',
+    throw stalled(codes.prerequisite, 'git http-backend is not installed', {
       hint: 'apt-get install -y git',
     });
   }
@@ -59,8 +58,7 @@ export async function initBareRepo(opts: {
   author?: { name: string; email: string };
 }): Promise<{ bareDir: string; created: boolean }> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(opts.name) || opts.name.includes('..')) {
-    throw new DbopsError(codes.usage, `invalid repository name '${opts.name}'`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `invalid repository name '${opts.name}'`, {
       hint: 'use letters, digits, dot, dash and underscore',
     });
   }

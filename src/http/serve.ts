@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DbopsError, codes } from '../errors.js';
+import { codes, stalled } from '../errors.js';
 import { createHandler, json, type Handler, type HttpDeps, type HttpResponse } from './handler.js';
 
 /** Default request body limit: forge push payloads are well below 1 MiB for normal pushes. */
@@ -118,8 +118,7 @@ export async function serveHttp(opts: {
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) =>
       reject(
-        new DbopsError(codes.config, `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, {
-          retry: 'stalled',
+        stalled(codes.config, `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, {
           hint: 'choose another address or port, or stop the process that uses it',
           cause: err,
         }),

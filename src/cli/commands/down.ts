@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { DbopsError, codes, formatError, isCode } from '../../errors.js';
+import { codes, formatError, isCode, stalled } from '../../errors.js';
 import { memberProber } from '../../main.js';
 import { systemClock } from '../../platform/clock.js';
 import { pathExists } from '../../platform/files.js';
@@ -34,8 +34,7 @@ async function lockForDown(stateDir: string): Promise<() => Promise<void>> {
     return await lockStateDir(stateDir);
   } catch (err) {
     if (!isCode(err, codes.stateLocked)) throw err;
-    throw new DbopsError(codes.stateLocked, (err as Error).message, {
-      retry: 'stalled',
+    throw stalled(codes.stateLocked, (err as Error).message, {
       cause: err,
       hint: 'stop that controller first (Ctrl-C in its terminal, or kill its pid), then run dbops down again',
     });
@@ -44,8 +43,7 @@ async function lockForDown(stateDir: string): Promise<() => Promise<void>> {
 
 async function assertStateDir(stateDir: string): Promise<void> {
   for (const m of MARKERS) if (await pathExists(join(stateDir, m))) return;
-  throw new DbopsError(codes.usage, `${stateDir} does not look like a dbops state dir`, {
-    retry: 'stalled',
+  throw stalled(codes.usage, `${stateDir} does not look like a dbops state dir`, {
     hint: `it has none of ${MARKERS.join(', ')}: not deleting it; check --state-dir`,
   });
 }
@@ -120,10 +118,10 @@ export async function downCommand(argv: string[], ctx: CommandContext): Promise<
   const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
   const ask = Boolean(values.wipe) && !values.yes;
   if (ask && !ctx.stdin?.isTTY) {
-    throw new DbopsError(
+    throw stalled(
       codes.usage,
       `--wipe deletes ${stateDir} with all its data, and stdin is not a terminal to confirm that on`,
-      { retry: 'stalled', hint: 'add --yes to confirm: dbops down --wipe --yes' },
+      { hint: 'add --yes to confirm: dbops down --wipe --yes' },
     );
   }
   const dir = await stat(stateDir).catch(() => undefined);
@@ -157,8 +155,7 @@ export async function downCommand(argv: string[], ctx: CommandContext): Promise<
     const mounted = await mountsUnder(stateDir);
     if (mounted.length > 0) {
       const list = mounted.map((m) => m.mountPoint).join(', ');
-      throw new DbopsError(codes.stateCorrupt, `not deleting ${stateDir}: ${list} mounted inside`, {
-        retry: 'stalled',
+      throw stalled(codes.stateCorrupt, `not deleting ${stateDir}: ${list} mounted inside`, {
         hint: 'unmount them, then run dbops down --wipe again',
       });
     }

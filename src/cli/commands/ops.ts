@@ -1,5 +1,5 @@
 import type { OpsRequestStatus } from '../../api/status.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { systemClock } from '../../platform/clock.js';
 import { toStatusDocument } from '../../reconcile/store.js';
 import { readControllerState } from '../controller-state.js';
@@ -60,8 +60,7 @@ export async function opsCommand(argv: string[], ctx: CommandContext): Promise<n
     1,
   );
   if (positionals[0] !== 'list') {
-    throw new DbopsError(codes.usage, `dbops ops: unknown subcommand '${positionals[0] ?? ''}'`, {
-      retry: 'stalled',
+    throw stalled(codes.usage, `dbops ops: unknown subcommand '${positionals[0] ?? ''}'`, {
       hint: 'use: dbops ops list, or dbops ops new <database> --type ...',
     });
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../../api/duration.js';
 import { serveHttp } from '../../http/serve.js';
 import { systemClock } from '../../platform/clock.js';
-import { DbopsError, codes } from '../../errors.js';
+import { codes, stalled } from '../../errors.js';
 import { parseAuthor } from '../../autoscale/commit-message.js';
 import { assemble, defaultAutoscale, type AutoscaleConfig, type RunConfig } from '../../main.js';
 import { createLogger } from '../../platform/logger.js';
@@ -111,8 +111,7 @@ function autoscaleOf(values: {
 export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
   const { values } = parseCommand('run', argv, options, 0);
   if (!values.repo) {
-    throw new DbopsError(codes.usage, 'dbops run: --repo is required', {
-      retry: 'stalled',
+    throw stalled(codes.usage, 'dbops run: --repo is required', {
       hint: 'pass an http(s) Git URL or the path of a local repository, e.g. --repo ./examples-repo',
     });
   }
@@ -135,8 +134,7 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
   }
   const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
   if (runtime === 'kubernetes') {
-    throw new DbopsError(codes.unsupported, 'the kubernetes runtime is not supported yet', {
-      retry: 'stalled',
+    throw stalled(codes.unsupported, 'the kubernetes runtime is not supported yet', {
       hint: 'use --runtime local',
     });
   }
@@ -174,17 +172,13 @@ async function webhookSecret(file: string | undefined, env: NodeJS.ProcessEnv) {
     const secret = (await readFile(file, 'utf8')).trim();
     if (secret) return secret;
   } catch (err) {
-    throw new DbopsError(
+    throw stalled(
       codes.config,
       `cannot read the webhook secret file ${file}: ${(err as Error).message}`,
-      {
-        retry: 'stalled',
-      },
+      {},
     );
   }
-  throw new DbopsError(codes.config, `the webhook secret file ${file} is empty`, {
-    retry: 'stalled',
-  });
+  throw stalled(codes.config, `the webhook secret file ${file} is empty`);
 }
 
 /** `dbops run`: the controller in the foreground. */
