@@ -9,6 +9,7 @@ import type { AutoscalerDecisionStatus } from '../api/status.js';
 import { formatError } from '../errors.js';
 import type { CrashHook } from '../execute/crash-hook.js';
 import { loadDesiredState, type DesiredState } from '../manifests/load.js';
+import { opsFileStamp } from '../manifests/render-ops.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { retryOnConflict, type Attempt } from '../platform/retry-conflict.js';
@@ -145,7 +146,7 @@ export class StorageAutoscaler {
     this.deps.log.info({ database: a.database, file }, d.message);
     rec.stage = 'committing';
     rec.decidedAt = at;
-    rec.lastDecision = decisionStatus(d, at, file, this.branchOf(a.database, file));
+    rec.lastDecision = decisionStatus(d, at, file, this.branchOf(a.database, at));
     await host.save();
     this.deps.crashHook?.('autoscale:commit:before');
     await this.commit(rec, a, usage, signal);
@@ -363,10 +364,9 @@ export class StorageAutoscaler {
     return this.deps.branchPrefix ? 'review' : 'commit';
   }
 
-  private branchOf(database: string, file: string): string | null {
+  private branchOf(database: string, at: number): string | null {
     if (!this.deps.branchPrefix) return null;
-    const stamp = /(\d{8}-\d{6})/.exec(file)?.[1] ?? 'decision';
-    return `${this.deps.branchPrefix}/${database}-${stamp}`;
+    return `${this.deps.branchPrefix}/${database}-${opsFileStamp(at)}`;
   }
 }
 
