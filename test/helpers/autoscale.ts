@@ -1,10 +1,14 @@
 /** Helpers for storage autoscaler tests: manifests, filling volumes, remote history, pushers. */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { StatusDocument } from '../../src/api/status.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { exited } from './crash-runner.js';
 import { git } from './git-work.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 
@@ -79,6 +83,8 @@ export async function fillPast(
   return i;
 }
 
+const pushersMain = fileURLToPath(new URL('../fixtures/pushers-main.ts', import.meta.url));
+
 export const autoscalerOp = (s: StatusDocument, database: string) => {
   const file = s.autoscalers.find((a) => a.database === database)?.lastDecision?.file;
   return file ? s.opsRequests.find((o) => o.file === file) : undefined;
@@ -88,6 +94,7 @@ export const autoscalerOp = (s: StatusDocument, database: string) => {
  * Clients committing and pushing to `main` with plain git in a loop, each rebasing and pushing
  * again when it loses the race, until stopped. `thinkMs` is the pause between one client's
  * commits (a person or a CI job does some work between pushes); [0, 0] pushes back to back.
+ * They run in a process of their own (test/fixtures/pushers-main.ts), as other machines would.
  */
 export function startPushers(
   url: string,
@@ -95,38 +102,25 @@ export function startPushers(
   opts: { count?: number; thinkMs?: [number, number] } = {},
 ) {
   const [minThink, maxThink] = opts.thinkMs ?? [0, 0];
-  let stop = false;
+  const args = [url, root, String(opts.count ?? 10), String(minThink), String(maxThink)];
+  const child = spawn(process.execPath, ['--import', 'tsx', pushersMain, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const pushed: string[] = [];
-  const one = async (id: number) => {
-    const dir = join(root, `pusher-${id}`);
-    await git(root, 'clone', '--quiet', url, dir);
-    await mkdir(join(dir, 'chatter'), { recursive: true });
-    for (let n = 0; !stop; n++) {
-      const file = `chatter/p${id}-${n}.txt`;
-      await writeFile(join(dir, file), `${id} ${n}\n`);
-      await git(dir, 'add', file);
-      await git(dir, 'commit', '--quiet', '-m', `chatter ${id}/${n}`);
-      for (;;) {
-        try {
-          await git(dir, 'push', '--quiet', 'origin', 'HEAD:main');
-          pushed.push(file);
-          break;
-        } catch {
-          // Lost the race: take the new head and try again (a failed pull is retried too).
-          await git(dir, 'pull', '--quiet', '--rebase', 'origin', 'main').catch(() => undefined);
-        }
-      }
-      const think = minThink + Math.random() * (maxThink - minThink);
-      if (think > 0 && !stop) await systemClock.sleep(think);
-    }
-  };
-  const running = Promise.all(Array.from({ length: opts.count ?? 10 }, (_, i) => one(i)));
+  let stopped = false;
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    if (line.startsWith('pushed ')) pushed.push(line.slice('pushed '.length));
+    else if (line === 'stopped') stopped = true;
+  });
+  const ended = new Promise<void>((resolve) => lines.once('close', resolve));
   return {
     pushed,
     /** Lets every client finish the push it is in, then resolves. */
     async stop() {
-      stop = true;
-      await running;
+      child.kill('SIGTERM');
+      await Promise.all([ended, exited(child)]);
+      if (!stopped) throw new Error(`the pushers ended with ${child.exitCode ?? child.signalCode}`);
     },
   };
 }
