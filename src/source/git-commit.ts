@@ -3,21 +3,13 @@ import git from 'isomorphic-git';
 import { cachePath, netArgs } from './git-cache.js';
 import { remoteError } from './git-errors.js';
 import type { GitSource } from './git-source.js';
-import { checkCommitPaths, writeCommit } from './git-write.js';
+import { packfile } from './git-objects.js';
+import { noCommit, pushRef } from './git-receive-pack.js';
+import { buildCommit, checkCommitPaths, storeObjects } from './git-write.js';
+import { redact } from './redact.js';
 import type { CommitRequest, CommitResult } from './source.js';
 
 export type { CommitFile, CommitResult } from './source.js';
-
-/** The id git uses for "no commit": the old value of a branch that does not exist yet. */
-const noCommit = '0'.repeat(40);
-
-/** Ref that holds the commit being pushed; never a branch, so fetches never fight over it. */
-const outgoingRef = 'refs/dbops/outgoing';
-
-function isConflict(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 'PushRejectedError' || code === 'GitPushError';
-}
 
 /** The remote's head of `branch`, or undefined when it has no such branch. */
 async function remoteBranchHead(source: GitSource, branch: string, signal?: AbortSignal) {
@@ -48,33 +40,38 @@ export async function commitAndPush(source: GitSource, req: CommitRequest): Prom
       const existing = await remoteBranchHead(source, branch, req.signal);
       if (existing) return { ok: true, revision: existing, existed: true };
     }
-    const base = await baseCommit(source, watched, req.parent, req.signal);
+    const cache = {};
+    const base = await baseCommit(source, watched, req.parent, req.signal, cache);
     if (!base) return { ok: false, reason: 'conflict' };
     const { gitdir, parent } = base;
-    const oid = await writeCommit(gitdir, source.subPath, parent, req);
-    await git.writeRef({ fs, gitdir, ref: outgoingRef, value: oid, force: true });
-    // The branch must still be where the intent was decided (a new review branch: absent).
-    // Checked on the ref advertisement, before isomorphic-git lists the objects to send, which
-    // walks the whole history when the remote tip is unknown here: the common case of a race.
-    const expected = branch === watched ? parent : noCommit;
-    let moved = false;
+    const { oid, objects } = await buildCommit(gitdir, source.subPath, parent, req, cache);
+    // The branch must still be where the intent was decided (a new review branch: absent);
+    // receive-pack checks that under the ref's lock.
+    const old = branch === watched ? parent : noCommit;
+    let res;
     try {
-      const res = await git.push({
-        ...netArgs(r, req.signal),
-        gitdir,
-        ref: outgoingRef,
-        remoteRef: `refs/heads/${branch}`,
-        signal: req.signal,
-        onPrePush: ({ remoteRef }) => !(moved = remoteRef.oid !== expected),
-      });
-      if (!res.ok) return { ok: false, reason: 'conflict' };
+      const ref = `refs/heads/${branch}`;
+      res = await pushRef(r, { ref, old, next: oid, pack: packfile(objects), signal: req.signal });
     } catch (err) {
-      if (moved || isConflict(err)) {
-        r.log.info({ branch, parent }, 'push rejected: the branch moved; re-apply on the new head');
-        return { ok: false, reason: 'conflict' };
-      }
       throw remoteError(err, { url: r.url, branch, secrets: r.secrets });
     }
+    if (!res.ok && res.reason === 'moved') {
+      r.log.info(
+        { branch, parent, why: res.message },
+        'push lost a race; re-apply on the new head',
+      );
+      return { ok: false, reason: 'conflict' };
+    }
+    if (!res.ok) {
+      return {
+        ok: false,
+        reason: 'refused',
+        message: `${r.url} refused the push to ${branch}: ${redact(res.message, r.secrets)}`,
+        hint: 'check the branch protection and hooks of the remote, or commit to a review branch',
+      };
+    }
+    // The cache keeps the commit: the next try builds on it, the next fetch starts from it.
+    await storeObjects(gitdir, objects);
     if (branch === watched) {
       const ref = `refs/remotes/origin/${branch}`;
       await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
@@ -85,9 +82,9 @@ export async function commitAndPush(source: GitSource, req: CommitRequest): Prom
   });
 }
 
-async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
+async function hasCommit(gitdir: string, oid: string, cache: object): Promise<boolean> {
   try {
-    await git.readCommit({ fs, gitdir, oid });
+    await git.readCommit({ fs, gitdir, oid, cache });
     return true;
   } catch {
     return false;
@@ -102,12 +99,13 @@ async function hasCommit(gitdir: string, oid: string): Promise<boolean> {
 async function baseCommit(
   source: GitSource,
   branch: string,
-  parent?: string,
-  signal?: AbortSignal,
+  parent: string | undefined,
+  signal: AbortSignal | undefined,
+  cache: object,
 ) {
   const gitdir = cachePath(source.remote.cacheDir, source.remote.url, branch);
   const want = parent ?? source.lastHead();
-  if (want && (await hasCommit(gitdir, want))) return { gitdir, parent: want };
+  if (want && (await hasCommit(gitdir, want, cache))) return { gitdir, parent: want };
   const synced = await source.sync(signal);
   if (!parent || parent === synced.head) return { gitdir: synced.gitdir, parent: synced.head };
   return undefined;

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { commitAndPush } from '../../src/source/git-commit.js';
+import { packfile } from '../../src/source/git-objects.js';
+import { noCommit, pushRef } from '../../src/source/git-receive-pack.js';
 import { createGitSource } from '../../src/source/git-source.js';
 import { git, pushWithGit, remoteHead, startFixture, type Fixture } from './helpers.js';
 
@@ -135,6 +138,42 @@ describe('commitAndPush', () => {
     expect(await show('%P', 'dbops/cache-20260102-030405')).toBe(head);
     expect(await remoteHead(fx)).toBe(head);
     expect(await src.commit(req)).toEqual({ ok: true, revision: tip, existed: true });
+  });
+
+  it("comes back refused with the server's reason when a hook declines the push; nothing moves", async () => {
+    const hook = join(fx.bareDir, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\necho "main is protected" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const src = make();
+      const head = (await src.fetch()).revision;
+      const res = await src.commit({
+        files: [{ path: 'ops/declined.yaml', content: 'd: 1\n' }],
+        message: 'declined',
+        author,
+      });
+      expect(res).toMatchObject({ ok: false, reason: 'refused' });
+      expect(res.ok === false && res.reason === 'refused' && res.message).toMatch(
+        /refused the push to main: pre-receive hook declined/,
+      );
+      expect(JSON.stringify(res)).not.toContain(auth.password);
+      expect(await remoteHead(fx)).toBe(head);
+    } finally {
+      await rm(hook);
+    }
+  });
+
+  it('reports a ref created meanwhile as moved: receive-pack checks the old value itself', async () => {
+    const src = make();
+    const head = (await src.fetch()).revision;
+    // The branch exists, but the request says it does not (old = 0...0): a lost race.
+    const res = await pushRef(src.remote, {
+      ref: 'refs/heads/main',
+      old: noCommit,
+      next: head,
+      pack: packfile([]),
+    });
+    expect(res).toMatchObject({ ok: false, reason: 'moved' });
+    expect(await remoteHead(fx)).toBe(head);
   });
 
   it('rejects a path that leaves the repository', async () => {
