@@ -7,6 +7,7 @@ import { KeyedLock } from '../platform/lock.js';
 import { retryOnConflict } from '../platform/retry-conflict.js';
 import { cachePath, netArgs, type RemoteRepo } from './git-cache.js';
 import { classifyRemoteError, remoteError } from './git-errors.js';
+import { noCommit, objectsSince, packFrom, pushRef } from './git-receive-pack.js';
 import type { GitSource } from './git-source.js';
 import { mergeNote, noteBlock } from './note-format.js';
 
@@ -27,8 +28,8 @@ export interface NoteEntry {
   text: string;
 }
 
-const outgoingRef = 'refs/dbops/notes-outgoing';
 const locks = new KeyedLock();
+
 /** Past this many shallow lines or packs the disposable notes cache is rebuilt at depth 1. */
 const cacheLimit = 500;
 
@@ -97,13 +98,6 @@ async function put(gitdir: string, tree: string | undefined, path: string[], blo
   return git.writeTree({ fs, gitdir, tree: kept });
 }
 
-function isConflict(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  if (e?.code === 'PushRejectedError') return true;
-  const msg = typeof e?.message === 'string' ? e.message : '';
-  return e?.code === 'GitPushError' && /failed to update|fetch first|fast-forward|lock/.test(msg);
-}
-
 type Author = { name: string; email: string; timestamp: number };
 type Round = NoteEntry & { r: RemoteRepo; gitdir: string; author: Author; signal?: AbortSignal };
 
@@ -127,19 +121,10 @@ async function attempt({ r, gitdir, commit, text, author, signal }: Round) {
     parent: parent ? [parent] : [],
     noUpdateBranch: true,
   });
-  await git.writeRef({ fs, gitdir, ref: outgoingRef, value: oid, force: true });
-  try {
-    await git.push({
-      ...netArgs(r, signal),
-      gitdir,
-      ref: outgoingRef,
-      remoteRef: notesRef,
-      signal,
-    });
-  } catch (err) {
-    if (isConflict(err)) return 'conflict' as const;
-    throw err;
-  }
+  const pack = await packFrom(gitdir, await objectsSince(gitdir, oid, parent));
+  const res = await pushRef(r, { ref: notesRef, old: parent ?? noCommit, next: oid, pack, signal });
+  if (!res.ok && res.reason === 'moved') return 'conflict' as const;
+  if (!res.ok) throw new Error(`the remote refused the notes push: ${res.message}`);
   await git.writeRef({ fs, gitdir, ref: notesRef, value: oid, force: true });
   return 'pushed' as const;
 }

@@ -150,11 +150,11 @@ describe('appendNote', () => {
 
   // Each row lets a native writer push its note at a different moment of our push.
   it.each([
+    ['after our fetch read the notes ref, before its pack came', '/git-upload-pack'],
     [
-      'before the push learns the remote refs (PushRejectedError)',
-      'info/refs?service=git-receive-pack',
+      'after our fetch, before our push reached receive-pack (failed to update ref)',
+      '/git-receive-pack',
     ],
-    ['after it learned them, before the pack (failed to update ref)', '/git-receive-pack'],
   ])('merges a native git notes append pushed %s', async (_when, hook) => {
     const commit = await pushWithGit(fx, {
       files: { [`databases/${hook.length}.yaml`]: 'x: 1\n' },
