@@ -132,7 +132,20 @@ async function fetchInto(r: RemoteRepo, branch: string, dir: string, signal?: Ab
   if (!res.fetchHead) throw new git.Errors.NotFoundError(ref);
   // Reading the commit proves the objects arrived intact, not just the ref.
   await git.readCommit({ fs, gitdir: dir, oid: res.fetchHead });
+  await recordHead(dir, branch, res.fetchHead);
   return res.fetchHead;
+}
+
+/**
+ * Records `oid` as the cache's head of `branch`, in the remote-tracking ref and in the local
+ * branch. isomorphic-git offers the local branch as the fetch's only "have": left at the
+ * clone's head, every fetch made the server send every commit since the clone again (on a
+ * branch with a few pushes a second, a growing pack each time).
+ */
+export async function recordHead(gitdir: string, branch: string, oid: string): Promise<void> {
+  for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
+    await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
+  }
 }
 
 /**

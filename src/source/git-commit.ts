@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
-import { cachePath, netArgs } from './git-cache.js';
+import { cachePath, netArgs, recordHead } from './git-cache.js';
 import { remoteError } from './git-errors.js';
 import type { GitSource } from './git-source.js';
 import { packfile } from './git-objects.js';
@@ -73,8 +73,7 @@ export async function commitAndPush(source: GitSource, req: CommitRequest): Prom
     // The cache keeps the commit: the next try builds on it, the next fetch starts from it.
     await storeObjects(gitdir, objects);
     if (branch === watched) {
-      const ref = `refs/remotes/origin/${branch}`;
-      await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
+      await recordHead(gitdir, branch, oid);
       source.noteHead(oid);
     }
     r.log.info({ branch, revision: oid, files: req.files.length }, 'pushed commit');

@@ -81,7 +81,7 @@ describe('git source over smart HTTP', () => {
     expect(paths).not.toContain('databases/pg.yml');
   });
 
-  it('fetches incrementally on a depth-1 clone: the shallow list stays one line, only new commits come', async () => {
+  it('fetches incrementally on a depth-1 clone: the shallow list stays one line, only new commits come, each in its own fetch', async () => {
     const cacheDir = join(cacheRoot, 'incremental');
     const src = make({ branch: 'main', cacheDir });
     const first = (await src.fetch()).revision;
@@ -96,6 +96,17 @@ describe('git source over smart HTTP', () => {
     const log = (await git([`--git-dir=${gitdir}`, 'rev-list', head])).split('\n');
     expect(log).toHaveLength(4);
     expect(log.at(-1)).toBe(first);
+    // Each fetch's pack holds its own new commit only: the fetch offers the latest head as
+    // what the cache has, not the clone's (which made every fetch bring every commit since).
+    const packDir = join(gitdir, 'objects', 'pack');
+    const idx = (await readdir(packDir)).filter((f) => f.endsWith('.idx'));
+    const commitsPerPack = await Promise.all(
+      idx.map(async (f) => {
+        const listing = await git(['verify-pack', '-v', join(packDir, f)]);
+        return listing.split('\n').filter((l) => / commit /.test(l)).length;
+      }),
+    );
+    expect(commitsPerPack).toEqual([1, 1, 1, 1]);
     await src.close();
   });
 
