@@ -115,12 +115,29 @@ async function clone(r: RemoteRepo, branch: string, dir: string, signal?: AbortS
  */
 const maxPacks = 16;
 
-async function fetchInto(r: RemoteRepo, branch: string, dir: string, signal?: AbortSignal) {
+async function fetchInto(
+  r: RemoteRepo,
+  branch: string,
+  dir: string,
+  cache: object,
+  signal?: AbortSignal,
+) {
   const ref = `refs/heads/${branch}`;
   // Incremental, not depth 1: a depth-1 fetch makes the server send the whole tree of every
   // new head (a repository of 1,500 files: 200 ms a fetch instead of 30 ms), which is the
   // window in which a racing push can beat the autoscaler's. New commits build on the head
   // we have, so only their own objects come; the shallow boundary stays where it was.
+  // isomorphic-git offers the local branch as the fetch's only "have": left at the clone's
+  // head, every fetch made the server send every commit since the clone again (on a branch
+  // with a few pushes a second, a growing pack each time). Moved here, before the request,
+  // rather than after the fetch: a file write under a busy disk takes tens of milliseconds,
+  // and after the fetch it would widen the window between reading the head and pushing.
+  const latest = await git
+    .resolveRef({ fs, gitdir: dir, ref: `refs/remotes/origin/${branch}` })
+    .catch(() => undefined);
+  const offered = await git.resolveRef({ fs, gitdir: dir, ref }).catch(() => undefined);
+  if (latest && latest !== offered)
+    await git.writeRef({ fs, gitdir: dir, ref, value: latest, force: true });
   const res = await git.fetch({
     ...netArgs(r, signal),
     gitdir: dir,
@@ -128,20 +145,15 @@ async function fetchInto(r: RemoteRepo, branch: string, dir: string, signal?: Ab
     remoteRef: ref,
     singleBranch: true,
     tags: false,
+    cache,
   });
   if (!res.fetchHead) throw new git.Errors.NotFoundError(ref);
   // Reading the commit proves the objects arrived intact, not just the ref.
-  await git.readCommit({ fs, gitdir: dir, oid: res.fetchHead });
-  await recordHead(dir, branch, res.fetchHead);
+  await git.readCommit({ fs, gitdir: dir, oid: res.fetchHead, cache });
   return res.fetchHead;
 }
 
-/**
- * Records `oid` as the cache's head of `branch`, in the remote-tracking ref and in the local
- * branch. isomorphic-git offers the local branch as the fetch's only "have": left at the
- * clone's head, every fetch made the server send every commit since the clone again (on a
- * branch with a few pushes a second, a growing pack each time).
- */
+/** Records `oid` as the cache's head of `branch`: the remote-tracking ref and the local branch. */
 export async function recordHead(gitdir: string, branch: string, oid: string): Promise<void> {
   for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
     await git.writeRef({ fs, gitdir, ref, value: oid, force: true });
@@ -183,6 +195,16 @@ async function overgrown(dir: string): Promise<boolean> {
 }
 
 /**
+ * isomorphic-git's object cache for one clone cache: the pack indexes it has parsed, by pack
+ * file name (a pack's name is its checksum, so an entry never goes stale). Without one, every
+ * call reads and parses every .idx again (16 packs: tens of milliseconds on a busy disk, on
+ * every fetch, read and commit). A reclone starts a new one, so the old packs' are dropped.
+ */
+export interface ObjectCache {
+  current: object;
+}
+
+/**
  * Brings the clone cache of (`r.url`, `branch`) to the remote's head and returns its gitdir and
  * the head commit. Clones shallowly the first time (into a temp dir renamed into place);
  * fetches incrementally later (a force-push brings the rewritten history down to what the
@@ -192,6 +214,7 @@ async function overgrown(dir: string): Promise<boolean> {
 export async function syncCache(
   r: RemoteRepo,
   branch: string,
+  objects: ObjectCache,
   signal?: AbortSignal,
 ): Promise<{ gitdir: string; head: string }> {
   const dir = cachePath(r.cacheDir, r.url, branch);
@@ -203,7 +226,7 @@ export async function syncCache(
   const complete = await isComplete(dir);
   if (complete && !(await overgrown(dir))) {
     try {
-      return { gitdir: dir, head: await fetchInto(r, branch, dir, signal) };
+      return { gitdir: dir, head: await fetchInto(r, branch, dir, objects.current, signal) };
     } catch (err) {
       if (classifyRemoteError(err).kind !== 'other') throw await fail(err);
       const reason = redact((err as Error).message ?? String(err), r.secrets);
@@ -214,6 +237,7 @@ export async function syncCache(
   } else if (fs.existsSync(dir)) {
     r.log.warn({ cache: dir }, 'git cache is half-written; recloning');
   }
+  objects.current = {};
   try {
     return { gitdir: dir, head: await clone(r, branch, dir, signal) };
   } catch (err) {

@@ -40,7 +40,7 @@ export async function commitAndPush(source: GitSource, req: CommitRequest): Prom
       const existing = await remoteBranchHead(source, branch, req.signal);
       if (existing) return { ok: true, revision: existing, existed: true };
     }
-    const cache = {};
+    const cache = source.objectCache();
     const base = await baseCommit(source, watched, req.parent, req.signal, cache);
     if (!base) return { ok: false, reason: 'conflict' };
     const { gitdir, parent } = base;

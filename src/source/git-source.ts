@@ -11,6 +11,7 @@ import {
   forgetCache,
   remoteDefaultBranch,
   syncCache,
+  type ObjectCache,
   type RemoteRepo,
 } from './git-cache.js';
 import { normalizeSubPath, readManifestTree } from './git-tree.js';
@@ -34,6 +35,8 @@ export interface GitSource extends HistorySource {
   sync(signal?: AbortSignal): Promise<{ gitdir: string; head: string }>;
   /** Runs `fn` exclusively with fetches of this source (fetch and push share one cache). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** isomorphic-git's object cache for this source's clone cache (see ObjectCache). */
+  objectCache(): object;
   /** The head seen by the latest successful fetch or push, if any. */
   lastHead(): string | undefined;
   /** Records a head this process pushed, so the next commit builds on it. */
@@ -72,6 +75,7 @@ export function createGitSource(opts: {
   const lock = new KeyedLock();
   let branchName = opts.branch;
   let head: string | undefined;
+  const objects: ObjectCache = { current: {} };
   // Polls mostly find the same head: a commit's tree never changes, so reuse its files.
   let lastRead: { revision: string; files: SourceFile[] } | undefined;
 
@@ -80,7 +84,7 @@ export function createGitSource(opts: {
     return branchName;
   };
   const sync = async (signal?: AbortSignal) => {
-    const synced = await syncCache(remote, await branch(signal), signal);
+    const synced = await syncCache(remote, await branch(signal), objects, signal);
     head = synced.head;
     return synced;
   };
@@ -94,6 +98,7 @@ export function createGitSource(opts: {
     branch,
     sync,
     exclusive,
+    objectCache: () => objects.current,
     lastHead: () => head,
     noteHead: (h) => {
       head = h;
@@ -103,7 +108,15 @@ export function createGitSource(opts: {
         const started = opts.clock.now();
         let { gitdir, head: commit } = await sync(signal);
         const read = () =>
-          readManifestTree({ gitdir, commit, subPath, maxFileBytes, describe: description, known });
+          readManifestTree({
+            gitdir,
+            commit,
+            subPath,
+            maxFileBytes,
+            describe: description,
+            known,
+            cache: objects.current,
+          });
         const known = new Map(lastRead?.files.map((f) => [f.oid ?? '', f]));
         let files: SourceFile[];
         try {

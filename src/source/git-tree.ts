@@ -41,8 +41,10 @@ export async function readManifestTree(opts: {
   describe: string;
   /** Files already read, by blob id: unchanged blobs are not read again. */
   known?: ReadonlyMap<string, SourceFile>;
+  /** isomorphic-git's object cache, kept by the caller across reads of the same gitdir. */
+  cache?: object;
 }): Promise<SourceFile[]> {
-  const cache = {};
+  const cache = opts.cache ?? {};
   const { gitdir, commit, subPath } = opts;
   let rootOid: string;
   try {

@@ -184,10 +184,11 @@ describe('git source over smart HTTP', () => {
     expect(left.filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
-  it('recovers when the packs of a complete cache are torn', async () => {
+  it('recovers, after a restart, when the packs of a complete cache are torn', async () => {
+    await make({ branch: 'main' }).fetch();
+    // A new source, as after a restart: a running one reads the packs it parsed from memory.
     const cap = capturingLogger();
     const src = make({ branch: 'main', log: cap.log });
-    await src.fetch();
     const dir = cachePath(cacheRoot, fx.url, 'main');
     // Torn packs whose indexes still promise every object.
     const packDir = join(dir, 'objects/pack');
