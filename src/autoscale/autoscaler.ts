@@ -167,6 +167,12 @@ export class StorageAutoscaler {
         clock: this.deps.clock,
         random: this.deps.random,
         maxAttempts: this.deps.maxAttempts ?? 8,
+        // Short: the writers it races are people and CI, not bots retrying in step, and every
+        // millisecond of wait lets more commits pile up for the next fetch to bring, which
+        // widens the window between reading the head and pushing. The jitter still
+        // desynchronises two writers that keep colliding.
+        baseDelayMs: 20,
+        maxDelayMs: 1000,
         ...(signal ? { signal } : {}),
         onConflict: (n, delayMs) =>
           log.info(
