@@ -24,7 +24,7 @@ import { ensureStateDir } from './platform/state-dir.js';
 import type { Logger } from './platform/logger.js';
 import { Controller } from './reconcile/controller.js';
 import type { DatabaseClients } from './reconcile/clients.js';
-import { lockStateDir } from './reconcile/state-lock.js';
+import { fileLeaderLock, fileStateStore } from './reconcile/persistence.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
 import type { MemberProber } from './runtime/member-prober.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -163,7 +163,9 @@ export async function assemble(
 ): Promise<Assembly> {
   const stateDir = resolve(config.stateDir);
   await ensureStateDir(stateDir);
-  const unlock = await lockStateDir(stateDir);
+  // The local runtime's persistence: a lock file and status.json in the state dir.
+  const leadership = await fileLeaderLock(stateDir).acquire();
+  const unlock = () => leadership.release();
   const crashHook = crashHookFromEnv(env);
   try {
     const auth = await authFromEnv(env, { credentialsFile: config.credentialsFile });
@@ -211,7 +213,7 @@ export async function assemble(
       clients: databaseClients,
       clock,
       log: log.child({ component: 'controller' }),
-      stateDir,
+      store: fileStateStore(stateDir),
       intervalMs: config.intervalMs,
       metrics,
       ...(crashHook ? { crashHook } : {}),

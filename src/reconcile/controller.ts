@@ -13,14 +13,13 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Snapshot, Source } from '../source/source.js';
 import type { DatabaseClients } from './clients.js';
 import { setCondition } from './conditions.js';
+import type { StateStore } from './persistence.js';
 import { ensureDatabase } from './ensure-database.js';
 import { endOpsOfRemoved, executedDigests, recordOpsRequests } from './ledger.js';
 import { recordDesired, recordOf } from './records.js';
 import { reconcileDatabase } from './reconcile-database.js';
 import {
   emptyState,
-  loadState,
-  StateWriter,
   toStatusDocument,
   type ControllerState,
   type DatabaseRecord,
@@ -33,7 +32,8 @@ export interface ControllerDeps {
   clients: DatabaseClients & OpsClients;
   clock: Clock;
   log: Logger;
-  stateDir: string;
+  /** Where the state is loaded from and saved to (persistence.ts). */
+  store: StateStore;
   /** Test hook: kill the process at a named point of an operation (DBOPS_CRASH_AT). */
   crashHook?: CrashHook;
   /** Attaches an operation's result to the commit that brought it (git notes); throws on failure. */
@@ -66,7 +66,6 @@ export class Controller {
   private readonly lastAction = new Map<string, Action>();
   /** The pending retry of each database that waits (see requeueAfter). */
   private readonly retries = new Map<string, AbortController>();
-  private readonly writer: StateWriter;
   private wake: (() => void) | undefined;
   private fetchRequested = true;
   private rounds = 0;
@@ -77,13 +76,12 @@ export class Controller {
     private readonly deps: ControllerDeps,
     private readonly state: ControllerState,
   ) {
-    this.writer = new StateWriter(deps.stateDir);
   }
 
   /** Loads the persisted state (or starts empty) and subscribes to runtime events. */
   static async open(deps: ControllerDeps): Promise<Controller> {
     const state =
-      (await loadState(deps.stateDir)) ?? emptyState(deps.source.description, deps.runtime.kind);
+      (await deps.store.load()) ?? emptyState(deps.source.description, deps.runtime.kind);
     state.source = deps.source.description;
     state.runtime = deps.runtime.kind;
     const c = new Controller(deps, state);
@@ -351,7 +349,7 @@ export class Controller {
 
   private async save(): Promise<void> {
     this.state.updatedAt = new Date(this.deps.clock.now()).toISOString();
-    await this.writer.save(this.state);
+    await this.deps.store.save(this.state);
   }
 
   private async sleepUntilWoken(ms: number, signal: AbortSignal): Promise<void> {

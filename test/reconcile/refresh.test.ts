@@ -6,6 +6,7 @@ import { databaseClients, memberProber } from '../../src/main.js';
 import { ManualClock, systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { Controller } from '../../src/reconcile/controller.js';
+import { fileStateStore } from '../../src/reconcile/persistence.js';
 import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import type { Snapshot, Source } from '../../src/source/source.js';
 
@@ -45,7 +46,7 @@ describe('controller: a refresh during a round is not lost', () => {
       clients: databaseClients,
       clock,
       log,
-      stateDir,
+      store: fileStateStore(stateDir),
       intervalMs: 60_000,
     });
     const stop = new AbortController();

@@ -6,6 +6,7 @@ import { codes, stalled, transient, waiting } from '../../src/errors.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { Controller, type ControllerDeps } from '../../src/reconcile/controller.js';
+import { fileStateStore } from '../../src/reconcile/persistence.js';
 import type { MemberPlan, ObservedDatabase, Runtime } from '../../src/runtime/runtime.js';
 import type { Source } from '../../src/source/source.js';
 import { redisStandalone } from '../helpers/manifests.js';
@@ -139,7 +140,7 @@ describe('controller: the retry of a failed reconcile follows retryOf', () => {
       clients: {} as ControllerDeps['clients'], // a standalone Redis needs no client here
       clock,
       log: silentLogger(),
-      stateDir,
+      store: fileStateStore(stateDir),
       intervalMs,
     };
     const controller = await Controller.open(deps);

@@ -1,10 +1,7 @@
-import { resolve } from 'node:path';
 import { isDnsLabel } from '../../api/names.js';
 import { codes, stalled } from '../../errors.js';
-import { loadState } from '../../reconcile/store.js';
-import { readCredentials } from '../../runtime/local/credentials.js';
-import { Layout } from '../../runtime/local/layout.js';
-import { parseCommand, stateDirOf } from '../args.js';
+import { parseCommand } from '../args.js';
+import { controllerRecords } from '../controller-state.js';
 import type { CommandContext } from '../context.js';
 
 export const credentialsHelp = `Usage: dbops credentials DATABASE [--member NAME] [--state-dir DIR]
@@ -28,12 +25,13 @@ export async function credentialsCommand(argv: string[], ctx: CommandContext): P
       hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
     });
   }
-  const stateDir = resolve(ctx.cwd, stateDirOf(values['state-dir'], ctx.env));
-  const state = await loadState(stateDir);
+  const records = controllerRecords(values['state-dir'], ctx);
+  const state = await records.store.load();
   const db = state?.databases[name];
-  const creds = await readCredentials(new Layout(stateDir), name);
+  const creds = await records.credentials(name);
   if (!db || !creds) {
-    throw stalled(codes.notFound, `no credentials for a database named ${name} in ${stateDir}`, {
+    const where = records.location;
+    throw stalled(codes.notFound, `no credentials for a database named ${name} in ${where}`, {
       hint: 'credentials are generated when the controller first provisions the database; check dbops status',
     });
   }
