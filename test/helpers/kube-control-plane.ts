@@ -1,0 +1,340 @@
+/**
+ * A real Kubernetes control plane on loopback for the Kubernetes runtime's tests, envtest-style.
+ *
+ * What is real: etcd v3.6.16, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl
+ * v1.34.12, built from the Go module proxy by test/k8s/build-control-plane.sh (cached outside the
+ * repository). The API server enforces what a cluster enforces (RBAC, admission, validation,
+ * immutable fields, optimistic concurrency, 410 Gone on old watches); the controller manager
+ * runs the real StatefulSet, PVC binding, garbage collection and namespace controllers; the
+ * scheduler places pods. Credentials are real client certificates signed by a throwaway CA.
+ *
+ * What stands in: there is no kubelet and no container runtime. kwok v0.7.0 plays the kubelet
+ * of one fake node (`dbops-node-0`): pods scheduled there become Running and Ready, with an
+ * address nothing listens on. Nothing resizes volumes: a test that needs a PVC's new capacity
+ * patches `status.capacity` as a CSI resizer would. PersistentVolumes are created by the test
+ * (static provisioning), as no provisioner runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { allocatePort } from '../../src/runtime/local/ports.js';
+import { exited } from './crash-runner.js';
+
+const run = promisify(execFile);
+
+/** The running plane: a kubeconfig with cluster-admin client certs, kubectl, and a stop. */
+export interface ControlPlane {
+  dir: string;
+  kubeconfig: string;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  /** The name of the kwok node pods land on. */
+  node: string;
+  kubectl(...args: string[]): Promise<string>;
+  /** Stops every process and removes the directory. */
+  stop(): Promise<void>;
+}
+
+async function openssl(dir: string, ...args: string[]) {
+  await run('openssl', args, { cwd: dir });
+}
+
+/** A CA, a serving cert for 127.0.0.1, a system:masters client cert, a service-account key. */
+async function makeCerts(dir: string) {
+  await openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=dbops-test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  const ext = 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1\nextendedKeyUsage=serverAuth';
+  await writeFile(join(dir, 'server.ext'), ext);
+  await openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kube-apiserver',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
+  await openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.crt',
+  );
+  await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth');
+  await openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/O=system:masters/CN=dbops-test-admin',
+    '-keyout',
+    'client.key',
+    '-out',
+    'client.csr',
+  );
+  await openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'client.ext',
+    '-out',
+    'client.crt',
+  );
+  await openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
+  await openssl(dir, 'rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+}
+
+function kubeconfigText(dir: string, server: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: ${server}
+    certificate-authority: ${join(dir, 'ca.crt')}
+users:
+- name: admin
+  user:
+    client-certificate: ${join(dir, 'client.crt')}
+    client-key: ${join(dir, 'client.key')}
+contexts:
+- name: test
+  context:
+    cluster: test
+    user: admin
+    namespace: default
+current-context: test
+`;
+}
+
+/** GET `path` on the API server with the admin client cert; the status code, or 0. */
+function apiStatus(dir: string, port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        ca: readFileSync(join(dir, 'ca.crt')),
+        cert: readFileSync(join(dir, 'client.crt')),
+        key: readFileSync(join(dir, 'client.key')),
+        timeout: 2000,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok from `bin`,
+ * and registers one kwok node. Resolves once the API server is ready and the node exists.
+ */
+export async function startControlPlane(bin: string): Promise<ControlPlane> {
+  const dir = await mkdtemp(join(tmpdir(), 'dbops-kube-'));
+  const procs: { name: string; child: ChildProcess; log: string[] }[] = [];
+  const start = (name: string, args: string[]) => {
+    const child = spawn(join(bin, name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log: string[] = [];
+    const keep = (d: Buffer) => {
+      log.push(d.toString());
+      if (log.length > 200) log.shift();
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    procs.push({ name, child, log });
+    return child;
+  };
+  const died = () => procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+  const stop = async () => {
+    for (const p of [...procs].reverse()) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGTERM');
+        const t = setTimeout(() => p.child.kill('SIGKILL'), 5000);
+        await exited(p.child);
+        clearTimeout(t);
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await makeCerts(dir);
+    const taken = new Set<number>();
+    const port = async () => {
+      const p = await allocatePort({ host: '127.0.0.1', bus: false, taken });
+      taken.add(p);
+      return p;
+    };
+    const [etcdClient, etcdPeer, apiPort] = [await port(), await port(), await port()];
+    const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+    start('etcd', [
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+      '--unsafe-no-fsync=true',
+    ]);
+    const server = `https://127.0.0.1:${apiPort}`;
+    start('kube-apiserver', [
+      `--etcd-servers=${etcdUrl}`,
+      `--secure-port=${apiPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--cert-dir=${join(dir, 'apiserver')}`,
+      `--tls-cert-file=${join(dir, 'server.crt')}`,
+      `--tls-private-key-file=${join(dir, 'server.key')}`,
+      `--client-ca-file=${join(dir, 'ca.crt')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=${server}/`,
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+    ]);
+    await waitFor(
+      systemClock,
+      'kube-apiserver /readyz',
+      async () => {
+        const dead = died();
+        if (dead) throw new Error(`${dead.name} exited: ${dead.log.join('').slice(-2000)}`);
+        return (await apiStatus(dir, apiPort, '/readyz')) === 200 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kubeconfigText(dir, server), { mode: 0o600 });
+    start('kube-controller-manager', [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--controllers=*',
+      `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+      `--root-ca-file=${join(dir, 'ca.crt')}`,
+      `--cluster-signing-cert-file=${join(dir, 'ca.crt')}`,
+      `--cluster-signing-key-file=${join(dir, 'ca.key')}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${await port()}`,
+    ]);
+    start('kube-scheduler', [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${await port()}`,
+    ]);
+    start('kwok', [
+      `--kubeconfig=${kubeconfig}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--manage-nodes-with-label-selector=',
+      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
+      '--cidr=10.244.0.0/16',
+      `--node-ip=10.244.0.1`,
+      `--server-address=127.0.0.1:${await port()}`,
+    ]);
+    const kubectl = async (...args: string[]) => {
+      const { stdout } = await run(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return stdout;
+    };
+    const node = 'dbops-node-0';
+    await writeFile(
+      join(dir, 'node.yaml'),
+      `apiVersion: v1
+kind: Node
+metadata:
+  name: ${node}
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: ${node}
+    kubernetes.io/os: linux
+    type: kwok
+status:
+  allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
+  capacity: { cpu: "32", memory: 256Gi, pods: "110" }
+`,
+    );
+    await kubectl('apply', '-f', join(dir, 'node.yaml'));
+    await waitFor(
+      systemClock,
+      `node ${node} Ready (kwok)`,
+      async () => {
+        const dead = died();
+        if (dead) throw new Error(`${dead.name} exited: ${dead.log.join('').slice(-2000)}`);
+        const ready = await kubectl(
+          'get',
+          'node',
+          node,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        );
+        return ready === 'True' ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    return { dir, kubeconfig, server, node, kubectl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
