@@ -75,8 +75,7 @@ export class Controller {
   private constructor(
     private readonly deps: ControllerDeps,
     private readonly state: ControllerState,
-  ) {
-  }
+  ) {}
 
   /** Loads the persisted state (or starts empty) and subscribes to runtime events. */
   static async open(deps: ControllerDeps): Promise<Controller> {

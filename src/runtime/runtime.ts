@@ -40,7 +40,12 @@ export interface ObservedMember {
   endpoint: Endpoint;
   /** Process (or pod) alive and accepting connections on its port. */
   running: boolean;
-  pid?: number;
+  /**
+   * An opaque id of the running instance, absent while none runs: it changes whenever the
+   * member is restarted or replaced (the local runtime gives the process id, the Kubernetes
+   * runtime the pod's uid). Compare it; do not parse it.
+   */
+  instance?: string;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: number };
   /** Server version actually running, e.g. "7.0.15". */

@@ -27,8 +27,8 @@ describe('Redis Cluster repair', () => {
       (m) => m.name.startsWith('cache-shard1-') && m.role === 'master',
     );
     const victim = observed?.members.find((m) => m.name === master?.name);
-    expect(victim?.pid).toBeGreaterThan(0);
-    process.kill(victim!.pid!, 'SIGKILL');
+    expect(Number(victim?.instance)).toBeGreaterThan(0);
+    process.kill(Number(victim!.instance), 'SIGKILL');
 
     const healed = await env.until(
       'old master back as a replica and the cluster ready',

@@ -47,7 +47,7 @@ describe('operations on a Redis Cluster under load', () => {
   }
 
   it('a Reconfigure that needs a restart rolls through the cluster with failovers, no failed writes', async () => {
-    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.instance);
     const { status, load } = await underLoad('cache-dbs', {
       'ops/20261121-100000-cache-reconfigure.yaml': opsRequest(
         'Redis',
@@ -62,7 +62,7 @@ describe('operations on a Redis Cluster under load', () => {
     expect(
       o.steps.filter((s) => s.name.startsWith('failover:') && s.phase === 'Succeeded'),
     ).toHaveLength(3);
-    const pidsAfter = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const pidsAfter = (await env.app.runtime.observe('cache'))!.members.map((m) => m.instance);
     pidsAfter.forEach((p, i) => expect(p).not.toBe(pidsBefore[i]));
     expect(load.attempted / load.durationMs).toBeGreaterThanOrEqual(1);
     expect(load).toMatchObject({ failed: 0, lost: 0 });
@@ -70,7 +70,7 @@ describe('operations on a Redis Cluster under load', () => {
   });
 
   it('a Reconfigure of a runtime setting applies live, no restart, no failed writes', async () => {
-    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.instance);
     const { status, load } = await underLoad('cache-lru', {
       'ops/20261121-110000-cache-lru.yaml': opsRequest(
         'Redis',
@@ -81,12 +81,14 @@ describe('operations on a Redis Cluster under load', () => {
       ),
     });
     expect(status.opsRequests.find((x) => x.name === 'cache-lru')?.phase).toBe('Successful');
-    expect((await env.app.runtime.observe('cache'))!.members.map((m) => m.pid)).toEqual(pidsBefore);
+    expect((await env.app.runtime.observe('cache'))!.members.map((m) => m.instance)).toEqual(
+      pidsBefore,
+    );
     expect(load).toMatchObject({ failed: 0, lost: 0 });
   });
 
   it('a Restart OpsRequest restarts every member in the safe order, no failed writes', async () => {
-    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.instance);
     const { status, load } = await underLoad('cache-restart', {
       'ops/20261121-120000-cache-restart.yaml': opsRequest(
         'Redis',
@@ -97,13 +99,13 @@ describe('operations on a Redis Cluster under load', () => {
       ),
     });
     expect(status.opsRequests.find((x) => x.name === 'cache-restart')?.phase).toBe('Successful');
-    const pidsAfter = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const pidsAfter = (await env.app.runtime.observe('cache'))!.members.map((m) => m.instance);
     pidsAfter.forEach((p, i) => expect(p).not.toBe(pidsBefore[i]));
     expect(load).toMatchObject({ failed: 0, lost: 0 });
   });
 
   it('an Offline VolumeExpansion stops and restarts each member in the safe order, no failed writes', async () => {
-    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.pid);
+    const pidsBefore = (await env.app.runtime.observe('cache'))!.members.map((m) => m.instance);
     const { status, load } = await underLoad('cache-offline', {
       'ops/20261121-130000-cache-offline.yaml': opsRequest(
         'Redis',
@@ -120,7 +122,7 @@ describe('operations on a Redis Cluster under load', () => {
     ).toHaveLength(3);
     const after = await env.app.runtime.observe('cache');
     after!.members.forEach((m, i) => {
-      expect(m.pid).not.toBe(pidsBefore[i]);
+      expect(m.instance).not.toBe(pidsBefore[i]);
       expect(m.volume.capacityBytes).toBeGreaterThanOrEqual(2 * 1024 ** 3);
     });
     expect(load).toMatchObject({ failed: 0, lost: 0 });

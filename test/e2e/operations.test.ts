@@ -34,7 +34,7 @@ async function redisOf(env: TestEnv, name: string) {
     maxRetriesPerRequest: 1,
   });
   await client.connect();
-  return { client, pid: m!.pid };
+  return { client, instance: m!.instance };
 }
 
 describe('day-2 operations from pushed commits (standalone Redis, Postgres)', () => {
@@ -81,7 +81,7 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
         'allkeys-lru',
       ]);
       expect(await after.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * Mi)]);
-      expect(after.pid).toBe(before.pid);
+      expect(after.instance).toBe(before.instance);
     } finally {
       after.client.disconnect();
     }
@@ -218,7 +218,7 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     const r = await redisOf(env, 'session');
     try {
       expect(await r.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(32 * Mi)]);
-      expect(r.pid).toBe(before.pid);
+      expect(r.instance).toBe(before.instance);
     } finally {
       r.client.disconnect();
     }

@@ -123,7 +123,7 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
   });
 
   it('reports an invalid manifest with file, line and field, keeps that database, and goes on with the others', async () => {
-    const before = (await env.app.runtime.observe('session'))?.members[0]?.pid;
+    const before = (await env.app.runtime.observe('session'))?.members[0]?.instance;
     await pushFiles(
       env.url,
       {
@@ -144,7 +144,7 @@ describe('controller end to end (real git server, redis-server, postgres)', () =
       reason: 'KeptAtLastGoodRevision',
     });
     expect(session.phase).toBe('Ready');
-    expect((await env.app.runtime.observe('session'))?.members[0]?.pid).toBe(before);
+    expect((await env.app.runtime.observe('session'))?.members[0]?.instance).toBe(before);
   });
 
   it('halts a database whose file is removed, keeps its data, and brings it back with the data', async () => {

@@ -108,7 +108,7 @@ describe.skipIf(!support.supported)(
         await writer;
       }
       const after = (await rt.observe('ledger'))!.members;
-      expect(after.map((m) => m.pid)).toEqual(before.map((m) => m.pid));
+      expect(after.map((m) => m.instance)).toEqual(before.map((m) => m.instance));
       for (const [i, m] of after.entries()) {
         expect(m.volume.capacityBytes).toBeGreaterThan(before[i]!.volume.capacityBytes + 350 * MIB);
         expect(m.volume.capacityBytes).toBe((await df(m.volume.path!)).size);
@@ -151,7 +151,7 @@ describe.skipIf(!support.supported)(
         writing = false;
         await writer;
       }
-      expect((await rt.observe('kv'))!.members[0]!.pid).toBe(m.pid);
+      expect((await rt.observe('kv'))!.members[0]!.instance).toBe(m.instance);
       expect(await r.dbsize()).toBe(n);
       r.disconnect();
     });

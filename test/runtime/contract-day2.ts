@@ -34,7 +34,7 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
       else it(name, fn);
     };
     const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
-    const pids = async (db: string) => (await rt.observe(db))?.members.map((m) => m.pid);
+    const pids = async (db: string) => (await rt.observe(db))?.members.map((m) => m.instance);
     const rejection = (p: Promise<unknown>) =>
       p.then(
         () => undefined,
@@ -83,24 +83,24 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
       // A crash of another member is repaired by the supervisor meanwhile: it polls and
       // restarts, yet the member stopped on purpose stays down.
       const ctl = (await waitRunning(rt, 'ctl')).members[0]!;
-      process.kill(ctl.pid!, 'SIGKILL');
+      process.kill(Number(ctl.instance), 'SIGKILL');
       await waitFor(
         systemClock,
         'the supervisor to restart ctl-0',
         async () => {
           const m = (await rt.observe('ctl'))?.members[0];
-          return m?.running && m.pid !== ctl.pid ? m : undefined;
+          return m?.running && m.instance !== ctl.instance ? m : undefined;
         },
         { timeoutMs: 30_000 },
       );
       const stopped = (await rt.observe('kv'))!.members[0]!;
       expect(stopped.running).toBe(false);
-      expect(stopped.pid).toBeUndefined();
-      expect(() => process.kill(before.pid!, 0)).toThrow();
+      expect(stopped.instance).toBeUndefined();
+      expect(() => process.kill(Number(before.instance), 0)).toThrow();
       await rt.startMember('kv', 'kv-0');
       const after = (await rt.observe('kv'))!.members[0]!;
       expect(after.running).toBe(true);
-      expect(after.pid).not.toBe(before.pid);
+      expect(after.instance).not.toBe(before.instance);
       const r2 = await redisClient(after.endpoint.port, password);
       try {
         expect(await r2.get('kept')).toBe('yes');
@@ -108,13 +108,13 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
         r2.disconnect();
       }
       // Supervised again: a crash now is repaired.
-      process.kill(after.pid!, 'SIGKILL');
+      process.kill(Number(after.instance), 'SIGKILL');
       await waitFor(
         systemClock,
         'kv-0 restarted by the supervisor',
         async () => {
           const m = (await rt.observe('kv'))?.members[0];
-          return m?.running && m.pid !== after.pid ? m : undefined;
+          return m?.running && m.instance !== after.instance ? m : undefined;
         },
         { timeoutMs: 30_000 },
       );
@@ -225,7 +225,7 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
       expect((await rt.observe('grow'))!.members[0]!.volume.capacityBytes).toBe(
         grown.capacityBytes,
       );
-      expect((await rt.observe('grow'))!.members[0]!.pid).toBe(before.pid);
+      expect((await rt.observe('grow'))!.members[0]!.instance).toBe(before.instance);
       const again = await rt.expandVolume('grow', 'grow-0', 2 * GIB);
       expect(again.capacityBytes).toBe(grown.capacityBytes);
       const smaller = await rt.expandVolume('grow', 'grow-0', GIB / 2);

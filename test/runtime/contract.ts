@@ -119,8 +119,8 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
       expect(await rt.observe('wiped')).toBeUndefined();
       expect(await rt.list()).not.toContain('wiped');
       expect(await rt.credentials('wiped')).toBeUndefined();
-      const pid = o.members[0]!.pid;
-      if (pid) expect(() => process.kill(pid, 0)).toThrow();
+      const pid = o.members[0]!.instance;
+      if (pid) expect(() => process.kill(Number(pid), 0)).toThrow();
     });
 
     test('restartMember restarts one member and keeps its data', async () => {
@@ -133,7 +133,7 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
       r.disconnect();
       await rt.restartMember('restarted', 'restarted-0');
       const after = await waitRunning(rt, 'restarted');
-      expect(after.members[0]!.pid).not.toBe(before.members[0]!.pid);
+      expect(after.members[0]!.instance).not.toBe(before.members[0]!.instance);
       const r2 = await redisClient(after.members[0]!.endpoint.port, password);
       try {
         expect(await r2.get('x')).toBe('1');
@@ -204,13 +204,13 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
     test('a member killed with SIGKILL comes back', async () => {
       const o = await waitRunning(rt, 'cache');
       const old = o.members[0]!;
-      process.kill(old.pid!, 'SIGKILL');
+      process.kill(Number(old.instance), 'SIGKILL');
       const back = await waitFor(
         systemClock,
         'a new pid',
         async () => {
           const m = (await rt.observe('cache'))?.members[0];
-          return m?.running && m.pid !== old.pid ? m : undefined;
+          return m?.running && m.instance !== old.instance ? m : undefined;
         },
         { timeoutMs: 30_000 },
       );
@@ -231,20 +231,20 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
       const seen: RuntimeEvent[] = [];
       rt.subscribe((e) => seen.push(e));
       const adopted = await waitRunning(rt, 'cache');
-      expect(adopted.members.map((m) => m.pid)).toEqual(before.members.map((m) => m.pid));
+      expect(adopted.members.map((m) => m.instance)).toEqual(before.members.map((m) => m.instance));
       await ensure(spec);
       const after = await waitRunning(rt, 'cache');
-      expect(after.members.map((m) => m.pid)).toEqual(before.members.map((m) => m.pid));
+      expect(after.members.map((m) => m.instance)).toEqual(before.members.map((m) => m.instance));
       expect(seen.filter((e) => e.type === 'member-started')).toEqual([]);
       expect((await processesMentioning(stateDir)).sort()).toEqual(procsBefore.sort());
       // The adopted member is supervised too.
-      process.kill(before.members[0]!.pid!, 'SIGKILL');
+      process.kill(Number(before.members[0]!.instance), 'SIGKILL');
       await waitFor(
         systemClock,
         'adopted member restarted',
         async () => {
           const m = (await rt.observe('cache'))?.members[0];
-          return m?.running && m.pid !== before.members[0]!.pid ? m : undefined;
+          return m?.running && m.instance !== before.members[0]!.instance ? m : undefined;
         },
         { timeoutMs: 30_000 },
       );

@@ -63,7 +63,7 @@ describe('local runtime after the controller is killed with kill -9', () => {
     const spec = redisSpec('survivor');
     await rt.ensureMembers(spec, topology(spec));
     const o = await waitRunning(rt, 'survivor');
-    expect(o.members[0]?.pid).toBe(pid);
+    expect(o.members[0]?.instance).toBe(String(pid));
     expect(await processesMentioning(stateDir)).toEqual([pid]);
     const { password } = (await rt.credentials('survivor'))!;
     const r = await redisClient(o.members[0]!.endpoint.port, password);
@@ -76,11 +76,11 @@ describe('local runtime after the controller is killed with kill -9', () => {
       'adopted member restarted',
       async () => {
         const m = (await rt!.observe('survivor'))?.members[0];
-        return m?.running && m.pid !== pid ? m : undefined;
+        return m?.running && m.instance !== String(pid) ? m : undefined;
       },
       { timeoutMs: 30_000 },
     );
     expect(back.restarts).toBe(1);
-    expect(await processesMentioning(stateDir)).toEqual([back.pid]);
+    expect(await processesMentioning(stateDir)).toEqual([Number(back.instance)]);
   });
 });

@@ -78,7 +78,7 @@ describe('local runtime', () => {
     const o = await waitRunning(rt, 'ports');
     const mf = await memberFile('ports', 'ports-0');
     expect(mf?.port).toBe(o.members[0]!.endpoint.port);
-    expect(mf?.pid).toBe(o.members[0]!.pid);
+    expect(String(mf?.pid)).toBe(o.members[0]!.instance);
     await rt.restartMember('ports', 'ports-0');
     expect((await memberFile('ports', 'ports-0'))?.port).toBe(mf?.port);
   });
@@ -110,7 +110,7 @@ describe('local runtime', () => {
   it('adopts a server whose pid was never recorded instead of starting a second one', async () => {
     const spec = redisSpec('orphan');
     await rt.ensureMembers(spec, topology(spec));
-    const pid = (await waitRunning(rt, 'orphan')).members[0]!.pid!;
+    const pid = (await waitRunning(rt, 'orphan')).members[0]!.instance!;
     await rt.close({ stopMembers: false });
     // As if the controller died between spawning the server and writing member.json.
     const file = join(stateDir, 'runtime', 'orphan', 'members', 'orphan-0', 'member.json');
@@ -119,8 +119,8 @@ describe('local runtime', () => {
     rt = await make(stateDir);
     rt.subscribe((e) => events.push(e));
     await rt.ensureMembers(spec, topology(spec));
-    expect((await waitRunning(rt, 'orphan')).members[0]!.pid).toBe(pid);
-    expect(await processesMentioning(join(stateDir, 'runtime', 'orphan'))).toEqual([pid]);
+    expect((await waitRunning(rt, 'orphan')).members[0]!.instance).toBe(pid);
+    expect(await processesMentioning(join(stateDir, 'runtime', 'orphan'))).toEqual([Number(pid)]);
   });
 
   it('notes a version substitution', async () => {
@@ -161,13 +161,13 @@ describe('local runtime', () => {
       password,
       'create table k (v int); insert into k values (42)',
     );
-    process.kill(before.pid!, 'SIGKILL');
+    process.kill(Number(before.instance), 'SIGKILL');
     const rows = await waitFor(
       systemClock,
       'the primary back with its row',
       async () => {
         const m = (await rt.observe('crashy'))?.members[0];
-        if (!m?.running || m.pid === before.pid) return undefined;
+        if (!m?.running || m.instance === before.instance) return undefined;
         return pgQuery(m.endpoint.port, password, 'select v from k');
       },
       { timeoutMs: 60_000 },

@@ -87,7 +87,7 @@ async function stopAll(stateDir: string, ctx: CommandContext, level: string): Pr
     const databases = await runtime.list();
     let running = 0;
     for (const db of databases) {
-      running += (await runtime.observe(db))?.members.filter((m) => m.pid).length ?? 0;
+      running += (await runtime.observe(db))?.members.filter((m) => m.instance).length ?? 0;
     }
     const names = databases.length > 0 ? ` (${databases.join(', ')})` : '';
     ctx.stdout.write(`Stopping ${running} member(s) of ${databases.length} database(s)${names}\n`);

@@ -6,7 +6,7 @@ import {
   renderPgSetting,
   renderPgpass,
   renderPostgresConf,
-} from './postgres-config.js';
+} from './config-file.js';
 
 describe('renderPostgresConf', () => {
   it('renders a primary', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DbopsError } from '../../errors.js';
-import { quoteRedisArg, renderRedisConfig, renderRedisDirective } from './redis-config.js';
+import { quoteRedisArg, renderRedisConfig, renderRedisDirective } from './config-file.js';
 
 const base = {
   host: '127.0.0.1',

@@ -4,9 +4,9 @@ import type { DatabaseSpec } from '../../api/desired.js';
 import { codes, waiting, transient } from '../../errors.js';
 import type { MemberFile } from './layout.js';
 import { isCluster, ownerOf, type MemberContext } from './member-context.js';
-import { renderPgpass, renderPostgresConf } from './postgres-config.js';
+import { renderPgpass, renderPostgresConf } from '../../db/postgres/config-file.js';
 import { basebackupMember, initdbMember, writeOwned } from './postgres-setup.js';
-import { renderRedisConfig } from './redis-config.js';
+import { renderRedisConfig } from '../../db/redis/config-file.js';
 import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
 

@@ -9,8 +9,8 @@ import { writeMemberConfig } from './member-config.js';
 import { launchMember, recoverRunning, stopMember, waitMemberReady } from './member-process.js';
 import { ensureMemberVolume, memberDataDir } from './member-volume.js';
 import { adoptIfRunning } from './observe.js';
-import { renderPgSetting } from './postgres-config.js';
-import { renderRedisDirective } from './redis-config.js';
+import { renderPgSetting } from '../../db/postgres/config-file.js';
+import { renderRedisDirective } from '../../db/redis/config-file.js';
 import type { ServerCatalog } from './server-catalog.js';
 
 // The day-2 building blocks behind Runtime.stopMember/startMember/writeConfig. Callers hold

@@ -52,7 +52,7 @@ async function observeMember(
     role: mf.role,
     endpoint: { host: ctx.host, port: mf.port },
     running,
-    ...(alive && mf.pid !== undefined ? { pid: mf.pid } : {}),
+    ...(alive && mf.pid !== undefined ? { instance: String(mf.pid) } : {}),
     restarts: mf.restarts,
     ...(mf.lastExit ? { lastExit: mf.lastExit } : {}),
     ...(mf.version ? { version: mf.version } : {}),

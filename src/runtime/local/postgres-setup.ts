@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { codes, stalled, transient } from '../../errors.js';
 import { pathExists, writeFileAtomic } from '../../platform/files.js';
-import { includeLine, renderPgHba } from './postgres-config.js';
+import { includeLine, renderPgHba } from '../../db/postgres/config-file.js';
 import type { ServiceUser } from './proc.js';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { codes, stalled, transient } from '../../errors.js';
 import { ownedDir, scratchDir, type MemberContext } from './member-context.js';
 import { primaryOf } from './member-config.js';
 import { memberDataDir } from './member-volume.js';
-import { renderPgSetting } from './postgres-config.js';
+import { renderPgSetting } from '../../db/postgres/config-file.js';
 import { initdbMember } from './postgres-setup.js';
 
 const run = promisify(execFile);

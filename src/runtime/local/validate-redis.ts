@@ -8,7 +8,7 @@ import { waitFor } from '../../platform/clock.js';
 import { writeFileAtomic } from '../../platform/files.js';
 import { isCluster, scratchDir, takenPorts, type MemberContext } from './member-context.js';
 import { BUS_OFFSET, allocatePort } from './ports.js';
-import { renderRedisConfig } from './redis-config.js';
+import { renderRedisConfig } from '../../db/redis/config-file.js';
 
 const START_TIMEOUT_MS = 15_000;
 const OUTPUT_LIMIT = 64 * 1024;
