@@ -32,6 +32,8 @@ export const codes = {
   // runtime and databases
   prerequisite: 'DBOPS_E_PREREQUISITE',
   processFailed: 'DBOPS_E_PROCESS_FAILED',
+  /** Members the runtime is still bringing up (pods scheduling, volumes binding). */
+  membersPending: 'DBOPS_E_MEMBERS_PENDING',
   portsExhausted: 'DBOPS_E_PORTS_EXHAUSTED',
   clusterFailed: 'DBOPS_E_CLUSTER',
   dbUnreachable: 'DBOPS_E_DB_UNREACHABLE',

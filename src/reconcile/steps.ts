@@ -2,6 +2,7 @@ import { Cond, Reason } from '../api/conditions.js';
 import type { DatabaseSpec } from '../api/desired.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { codes, waiting } from '../errors.js';
 import type { Credentials, MemberPlan, ObservedDatabase, Runtime } from '../runtime/runtime.js';
 import type { DatabaseClients } from './clients.js';
 import { clearCondition, setCondition } from './conditions.js';
@@ -33,9 +34,14 @@ export const ensureCredentials: Step = async (ctx) => {
   ctx.credentials = await ctx.runtime.ensureCredentials(ctx.spec);
 };
 
-/** Volumes, config and processes for every planned member; waits until they accept connections. */
+/**
+ * Volumes, config and running instances for every planned member, until they accept
+ * connections; a runtime that is waiting for them requeues the database.
+ */
 export const ensureMembers: Step = async (ctx) => {
-  await ctx.runtime.ensureMembers(ctx.spec, ctx.members, ctx.signal);
+  const p = await ctx.runtime.ensureMembers(ctx.spec, ctx.members, ctx.signal);
+  if (!p.done)
+    throw waiting(codes.membersPending, `${ctx.spec.name}: ${p.waiting}`, p.retryAfterMs);
 };
 
 /** Forms or repairs the Redis Cluster (seed 004); other kinds skip this step. */

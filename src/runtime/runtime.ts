@@ -65,6 +65,22 @@ export interface ObservedDatabase {
   notes: string[];
 }
 
+/**
+ * The result of a runtime call that may have to wait for something outside dbops: done (with
+ * its value), or waiting, with what for and when to look again.
+ */
+export type Progress<T = undefined> =
+  { done: true; value: T } | { done: false; waiting: string; retryAfterMs: number };
+
+/** Done, with `value`. */
+export const finished = <T = undefined>(value?: T): Progress<T> => ({
+  done: true,
+  value: value as T,
+});
+
+/** How a volume expansion treats the member's server (seed 001). */
+export type ExpansionMode = 'Online' | 'Offline';
+
 /** Something the runtime noticed between reconciles; the controller reconciles that database. */
 export interface RuntimeEvent {
   database: string;
@@ -93,20 +109,15 @@ export interface Runtime {
   /** Credentials of a database, or undefined when none were generated. */
   credentials(database: string): Promise<Credentials | undefined>;
   /**
-   * Brings the members to the plan: volumes, configuration and processes, in order
+   * Brings the members to the plan: volumes, configuration and running instances, in order
    * (Postgres standbys are cloned from the primary). Members not in the plan are stopped and
-   * their data kept. Returns when every member runs and accepts connections.
+   * their data kept. Done when every member runs and accepts connections; a runtime whose
+   * members come up outside its control (pods being scheduled, volumes binding) says it is
+   * waiting instead of blocking, and the controller calls again later. Idempotent.
    */
-  ensureMembers(spec: DatabaseSpec, members: MemberPlan[], signal?: AbortSignal): Promise<void>;
+  ensureMembers(spec: DatabaseSpec, members: MemberPlan[], signal?: AbortSignal): Promise<Progress>;
   /** Restarts one member (stop, then start with the current configuration). */
   restartMember(database: string, member: string, signal?: AbortSignal): Promise<void>;
-  /**
-   * Stops one member on purpose: the supervisor leaves it down until `startMember`. Used by
-   * Offline volume expansion and rolling restarts. Idempotent.
-   */
-  stopMember(database: string, member: string): Promise<void>;
-  /** Starts a member stopped with `stopMember`; returns when it accepts connections. */
-  startMember(database: string, member: string, signal?: AbortSignal): Promise<void>;
   /**
    * Checks, without touching any member, that the server accepts the configuration of `spec`
    * and returns the settings it would run with (for Redis every `CONFIG GET *` value of a
@@ -120,11 +131,25 @@ export interface Runtime {
    */
   writeConfig(spec: DatabaseSpec): Promise<void>;
   /**
-   * Grows one member's volume to at least `bytes` and returns its status. Never shrinks (a
-   * smaller size is a no-op). A loop volume grows the image and the mounted filesystem
-   * online; a directory volume changes the capacity dbops accounts for. Idempotent.
+   * Grows one member's volume to at least `bytes` (VolumeExpansion, seed 001). `Online`: under
+   * the running server. `Offline`: the runtime takes the member down for the growth and
+   * brings it back with its data. How is the runtime's (a loop image and its filesystem grown
+   * in place; a PVC resized, its pod replaced); a growth that completes later (a PVC resize)
+   * is `waiting`: call again. Never shrinks (a smaller size is a no-op). Idempotent.
    */
-  expandVolume(database: string, member: string, bytes: number): Promise<VolumeStatus>;
+  expandVolume(
+    database: string,
+    member: string,
+    bytes: number,
+    mode: ExpansionMode,
+    signal?: AbortSignal,
+  ): Promise<Progress<VolumeStatus>>;
+  /**
+   * After every member's volume grew: makes `bytes` the size that members created later get
+   * (a StatefulSet's claim template, which cannot change in place, is replaced without
+   * touching its pods). Idempotent.
+   */
+  finishVolumeExpansion(database: string, bytes: number, signal?: AbortSignal): Promise<Progress>;
   /** Stops every member of a database and keeps its volumes, config and credentials. */
   halt(database: string): Promise<void>;
   /** Stops every member and deletes everything the runtime holds for the database. */

@@ -7,7 +7,12 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { Controller, type ControllerDeps } from '../../src/reconcile/controller.js';
 import { fileStateStore } from '../../src/reconcile/persistence.js';
-import type { MemberPlan, ObservedDatabase, Runtime } from '../../src/runtime/runtime.js';
+import {
+  finished,
+  type MemberPlan,
+  type ObservedDatabase,
+  type Runtime,
+} from '../../src/runtime/runtime.js';
 import type { Source } from '../../src/source/source.js';
 import { redisStandalone } from '../helpers/manifests.js';
 
@@ -57,14 +62,13 @@ function scriptedRuntime(failure: Error) {
       called?.();
       if (calls.length === 1) return Promise.reject(failure);
       running.set(spec.name, members);
-      return Promise.resolve();
+      return Promise.resolve(finished());
     },
     restartMember: notUsed,
-    stopMember: notUsed,
-    startMember: notUsed,
     validateConfig: notUsed,
     writeConfig: notUsed,
     expandVolume: notUsed,
+    finishVolumeExpansion: notUsed,
     halt: notUsed,
     wipe: notUsed,
     subscribe: () => () => undefined,

@@ -1,32 +1,22 @@
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseSpec } from '../../src/api/desired.js';
 import { DbopsError, codes } from '../../src/errors.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { topology } from '../../src/plan/topology.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
-import type { RuntimeContractOptions } from './contract.js';
-import {
-  pgQuery,
-  processesMentioning,
-  processesMentioningAll,
-  redisClient,
-  releaseLoops,
-  waitRunning,
-} from './helpers.js';
+import type { ExpansionMode, Runtime } from '../../src/runtime/runtime.js';
+import type { ContractHarness, RuntimeContractOptions } from './harness.js';
+import { pgQuery, redisClient, waitRunning } from './helpers.js';
 import { postgresSpec, redisSpec } from './specs.js';
 
 const GIB = 1024 * 1024 * 1024;
 
 /**
- * The day-2 part of the runtime contract: stopMember/startMember, writeConfig, validateConfig
- * and expandVolume, against real servers. Tests run in order on one state directory.
+ * The day-2 part of the runtime contract: writeConfig, validateConfig and volume expansion,
+ * against real servers. Tests run in order on one harness.
  */
 export function runDay2Contract(opts: RuntimeContractOptions): void {
   describe(`runtime contract, day-2 operations: ${opts.name}`, () => {
-    let stateDir = '';
+    let h: ContractHarness;
     let rt: Runtime;
     const test = (name: string, fn: () => Promise<void>) => {
       const why = opts.skip?.[name];
@@ -40,11 +30,17 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
         () => undefined,
         (e: unknown) => e,
       );
-    // Scratch servers live under .scratch; `postgres -C` runs on the primary's data dir.
-    const scratchProcesses = async () => [
-      ...(await processesMentioning(join(stateDir, 'runtime', '.scratch'))),
-      ...(await processesMentioningAll([stateDir, '\0-C\0'])),
-    ];
+    /** expandVolume until it is done (a runtime may wait for the volume's new size). */
+    const expand = (db: string, member: string, bytes: number, mode: ExpansionMode) =>
+      waitFor(
+        systemClock,
+        `${member} grown to ${bytes} bytes (${mode})`,
+        async () => {
+          const p = await rt.expandVolume(db, member, bytes, mode);
+          return p.done ? p.value : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
     const redisGet = async (port: number, password: string, key: string) => {
       const r = await redisClient(port, password);
       try {
@@ -55,76 +51,14 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
     };
 
     beforeAll(async () => {
-      stateDir = await mkdtemp(join(tmpdir(), 'dbops-rt2-'));
-      await chmod(stateDir, 0o755);
-      rt = await opts.make(stateDir);
+      h = await opts.make();
+      rt = h.runtime;
       await ensure(redisSpec('kv'));
-      await ensure(redisSpec('ctl'));
       await ensure(postgresSpec('pgc'));
     });
 
     afterAll(async () => {
-      await rt?.close({ stopMembers: true });
-      if (stateDir) {
-        for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
-        await releaseLoops(stateDir);
-        await rm(stateDir, { recursive: true, force: true });
-      }
-    });
-
-    test('stopMember keeps a member down until startMember, which brings it back with data', async () => {
-      const before = (await waitRunning(rt, 'kv')).members[0]!;
-      const { password } = (await rt.credentials('kv'))!;
-      const r = await redisClient(before.endpoint.port, password);
-      await r.set('kept', 'yes');
-      r.disconnect();
-      await rt.stopMember('kv', 'kv-0');
-      await rt.stopMember('kv', 'kv-0'); // idempotent
-      // A crash of another member is repaired by the supervisor meanwhile: it polls and
-      // restarts, yet the member stopped on purpose stays down.
-      const ctl = (await waitRunning(rt, 'ctl')).members[0]!;
-      process.kill(Number(ctl.instance), 'SIGKILL');
-      await waitFor(
-        systemClock,
-        'the supervisor to restart ctl-0',
-        async () => {
-          const m = (await rt.observe('ctl'))?.members[0];
-          return m?.running && m.instance !== ctl.instance ? m : undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
-      const stopped = (await rt.observe('kv'))!.members[0]!;
-      expect(stopped.running).toBe(false);
-      expect(stopped.instance).toBeUndefined();
-      expect(() => process.kill(Number(before.instance), 0)).toThrow();
-      await rt.startMember('kv', 'kv-0');
-      const after = (await rt.observe('kv'))!.members[0]!;
-      expect(after.running).toBe(true);
-      expect(after.instance).not.toBe(before.instance);
-      const r2 = await redisClient(after.endpoint.port, password);
-      try {
-        expect(await r2.get('kept')).toBe('yes');
-      } finally {
-        r2.disconnect();
-      }
-      // Supervised again: a crash now is repaired.
-      process.kill(Number(after.instance), 'SIGKILL');
-      await waitFor(
-        systemClock,
-        'kv-0 restarted by the supervisor',
-        async () => {
-          const m = (await rt.observe('kv'))?.members[0];
-          return m?.running && m.instance !== after.instance ? m : undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
-    });
-
-    test('ensureMembers starts a member left stopped by an operation', async () => {
-      await rt.stopMember('ctl', 'ctl-0');
-      expect((await rt.observe('ctl'))!.members[0]!.running).toBe(false);
-      await ensure(redisSpec('ctl'));
-      expect((await rt.observe('ctl'))!.members[0]!.running).toBe(true);
+      await h?.cleanup();
     });
 
     test('writeConfig changes nothing live; restartMember applies it (Redis)', async () => {
@@ -180,8 +114,7 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
         /"no-such-directive".*Bad directive or wrong number of arguments/,
       );
       expect(await pids('kv')).toEqual(before);
-      expect(await scratchProcesses()).toEqual([]);
-      expect(await readdir(join(stateDir, 'runtime', '.scratch'))).toEqual([]);
+      expect(await h.leftovers()).toEqual([]);
     });
 
     test('validateConfig checks Postgres settings without touching members', async () => {
@@ -205,20 +138,19 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
         /"no_such_param".*unrecognized configuration parameter/,
       );
       expect(await pids('pgc')).toEqual(before);
-      expect(await scratchProcesses()).toEqual([]);
-      expect(await readdir(join(stateDir, 'runtime', '.scratch'))).toEqual([]);
+      expect(await h.leftovers()).toEqual([]);
       // A database with no data yet is checked too (against scratch data).
       const fresh = await rt.validateConfig(postgresSpec('newpg', { config: { work_mem: '8MB' } }));
       expect(fresh.settings.work_mem).toMatch(/^(8192|8MB)$/);
     });
 
-    test('expandVolume raises capacity and never shrinks', async () => {
+    test('expandVolume Online raises capacity under the running server and never shrinks', async () => {
       const spec = redisSpec('grow');
       await ensure(spec);
       const o = await waitRunning(rt, 'grow');
       const before = o.members[0]!;
       const t0 = systemClock.now();
-      const grown = await rt.expandVolume('grow', 'grow-0', 2 * GIB);
+      const grown = await expand('grow', 'grow-0', 2 * GIB, 'Online');
       console.info(`expandVolume 1GiB -> 2GiB: ${systemClock.now() - t0} ms`);
       expect(grown.capacityBytes).toBeGreaterThan(before.volume.capacityBytes + 0.9 * GIB);
       expect(grown.capacityBytes).toBeGreaterThan(2 * GIB * 0.9);
@@ -226,17 +158,41 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
         grown.capacityBytes,
       );
       expect((await rt.observe('grow'))!.members[0]!.instance).toBe(before.instance);
-      const again = await rt.expandVolume('grow', 'grow-0', 2 * GIB);
+      const again = await expand('grow', 'grow-0', 2 * GIB, 'Online');
       expect(again.capacityBytes).toBe(grown.capacityBytes);
-      const smaller = await rt.expandVolume('grow', 'grow-0', GIB / 2);
+      const smaller = await expand('grow', 'grow-0', GIB / 2, 'Online');
       expect(smaller.capacityBytes).toBe(grown.capacityBytes);
+      expect(await rt.finishVolumeExpansion('grow', 2 * GIB)).toEqual({ done: true });
       // A reverted expansion: the spec asks less than the volume has; nothing shrinks.
       await ensure(spec);
       expect((await rt.observe('grow'))!.members[0]!.volume.capacityBytes).toBe(
         grown.capacityBytes,
       );
-      const missing = await rejection(rt.expandVolume('grow', 'grow-9', 2 * GIB));
+      const missing = await rejection(rt.expandVolume('grow', 'grow-9', 2 * GIB, 'Online'));
       expect((missing as DbopsError).code).toBe(codes.notFound);
+    });
+
+    test('expandVolume Offline takes the member down for the growth and brings it back with its data', async () => {
+      const spec = redisSpec('cold');
+      await ensure(spec);
+      const before = (await waitRunning(rt, 'cold')).members[0]!;
+      const { password } = (await rt.credentials('cold'))!;
+      const r = await redisClient(before.endpoint.port, password);
+      await r.set('kept', 'yes');
+      // Written to the append-only file before the member goes down.
+      await r.call('BGREWRITEAOF');
+      r.disconnect();
+      const grown = await expand('cold', 'cold-0', 2 * GIB, 'Offline');
+      expect(grown.capacityBytes).toBeGreaterThan(2 * GIB * 0.9);
+      const after = (await waitRunning(rt, 'cold')).members[0]!;
+      expect(after.instance).not.toBe(before.instance);
+      expect(after.volume.capacityBytes).toBe(grown.capacityBytes);
+      const r2 = await redisClient(after.endpoint.port, password);
+      try {
+        expect(await r2.get('kept')).toBe('yes');
+      } finally {
+        r2.disconnect();
+      }
     });
   });
 }

@@ -1,29 +1,21 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseSpec } from '../../src/api/desired.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { topology } from '../../src/plan/topology.js';
 import type { Runtime, RuntimeEvent } from '../../src/runtime/runtime.js';
-import { pgQuery, processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
+import type { ContractHarness, RuntimeContractOptions } from './harness.js';
+import { pgQuery, redisClient, waitRunning } from './helpers.js';
 import { postgresSpec, redisSpec } from './specs.js';
 
-/** Options of the shared runtime contract suite. */
-export interface RuntimeContractOptions {
-  name: string;
-  make: (stateDir: string) => Promise<Runtime>;
-  /** Test name -> why it is skipped for this runtime. */
-  skip?: Record<string, string>;
-}
+export type { RuntimeContractOptions } from './harness.js';
 
 /**
  * Registers the runtime contract: every Runtime implementation must pass these against real
- * servers. Tests run in order on one state directory; each uses its own databases.
+ * servers. Tests run in order on one harness; each uses its own databases.
  */
 export function runRuntimeContract(opts: RuntimeContractOptions): void {
   describe(`runtime contract: ${opts.name}`, () => {
-    let stateDir = '';
+    let h: ContractHarness;
     let rt: Runtime;
     const events: RuntimeEvent[] = [];
     const test = (name: string, fn: () => Promise<void>) => {
@@ -34,21 +26,13 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
     const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
 
     beforeAll(async () => {
-      stateDir = await mkdtemp(join(tmpdir(), 'dbops-rt-'));
-      // Postgres runs as an unprivileged user, which must be able to reach the state dir.
-      await chmod(stateDir, 0o755);
-      rt = await opts.make(stateDir);
+      h = await opts.make();
+      rt = h.runtime;
       rt.subscribe((e) => events.push(e));
     });
 
     afterAll(async () => {
-      await rt?.close({ stopMembers: true });
-      if (stateDir) {
-        // Safety net: nothing this suite started may outlive it, even after a failed test.
-        for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
-        await releaseLoops(stateDir);
-        await rm(stateDir, { recursive: true, force: true });
-      }
+      await h?.cleanup();
     });
 
     test('credentials are generated once', async () => {
@@ -119,8 +103,8 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
       expect(await rt.observe('wiped')).toBeUndefined();
       expect(await rt.list()).not.toContain('wiped');
       expect(await rt.credentials('wiped')).toBeUndefined();
-      const pid = o.members[0]!.instance;
-      if (pid) expect(() => process.kill(Number(pid), 0)).toThrow();
+      const instance = o.members[0]!.instance;
+      if (instance) expect(await h.gone(instance)).toBe(true);
     });
 
     test('restartMember restarts one member and keeps its data', async () => {
@@ -204,10 +188,10 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
     test('a member killed with SIGKILL comes back', async () => {
       const o = await waitRunning(rt, 'cache');
       const old = o.members[0]!;
-      process.kill(Number(old.instance), 'SIGKILL');
+      await h.kill(old.instance!);
       const back = await waitFor(
         systemClock,
-        'a new pid',
+        'a new instance',
         async () => {
           const m = (await rt.observe('cache'))?.members[0];
           return m?.running && m.instance !== old.instance ? m : undefined;
@@ -225,9 +209,8 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
     test('a new instance adopts running members', async () => {
       const spec = redisSpec('cache');
       const before = await waitRunning(rt, 'cache');
-      const procsBefore = await processesMentioning(stateDir);
-      await rt.close({ stopMembers: false });
-      rt = await opts.make(stateDir);
+      const running = await h.instances();
+      rt = await h.reopen();
       const seen: RuntimeEvent[] = [];
       rt.subscribe((e) => seen.push(e));
       const adopted = await waitRunning(rt, 'cache');
@@ -236,9 +219,9 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
       const after = await waitRunning(rt, 'cache');
       expect(after.members.map((m) => m.instance)).toEqual(before.members.map((m) => m.instance));
       expect(seen.filter((e) => e.type === 'member-started')).toEqual([]);
-      expect((await processesMentioning(stateDir)).sort()).toEqual(procsBefore.sort());
+      expect(await h.instances()).toEqual(running);
       // The adopted member is supervised too.
-      process.kill(Number(before.members[0]!.instance), 'SIGKILL');
+      await h.kill(before.members[0]!.instance!);
       await waitFor(
         systemClock,
         'adopted member restarted',

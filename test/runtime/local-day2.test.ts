@@ -2,18 +2,18 @@ import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/platform/clock.js';
+import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
-import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import type { DatabaseSpec } from '../../src/api/desired.js';
+import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import { memberProber } from '../../src/main.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
 import { processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { redisSpec } from './specs.js';
 
 describe('local runtime, day-2 details', () => {
   let stateDir = '';
-  let rt: Runtime;
+  let rt: LocalRuntime;
   const memberDir = (db: string, m: string) => join(stateDir, 'runtime', db, 'members', m);
 
   beforeAll(async () => {
@@ -79,5 +79,89 @@ describe('local runtime, day-2 details', () => {
     const log = await readFile(join(memberDir('aof', 'aof-0'), 'server.log'), 'utf8');
     expect(log).toContain("Writing initial AOF, can't exit");
     expect(log).toContain('ready to exit, bye bye');
+  });
+});
+
+// Local only: a process can be held down on purpose, which a StatefulSet's ordinal cannot.
+describe('local runtime, members stopped on purpose', () => {
+  let stateDir = '';
+  let rt: LocalRuntime;
+  const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'dbops-local-stop-'));
+    await chmod(stateDir, 0o755);
+    rt = await createLocalRuntime({
+      stateDir,
+      clock: systemClock,
+      log: silentLogger(),
+      prober: memberProber,
+    });
+    await ensure(redisSpec('kv'));
+    await ensure(redisSpec('ctl'));
+  });
+
+  afterAll(async () => {
+    await rt?.close({ stopMembers: true });
+    if (stateDir) {
+      for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+      await releaseLoops(stateDir);
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stopMember keeps a member down until startMember, which brings it back with data', async () => {
+    const before = (await waitRunning(rt, 'kv')).members[0]!;
+    const { password } = (await rt.credentials('kv'))!;
+    const r = await redisClient(before.endpoint.port, password);
+    await r.set('kept', 'yes');
+    r.disconnect();
+    await rt.stopMember('kv', 'kv-0');
+    await rt.stopMember('kv', 'kv-0'); // idempotent
+    // A crash of another member is repaired by the supervisor meanwhile: it polls and
+    // restarts, yet the member stopped on purpose stays down.
+    const ctl = (await waitRunning(rt, 'ctl')).members[0]!;
+    process.kill(Number(ctl.instance), 'SIGKILL');
+    await waitFor(
+      systemClock,
+      'the supervisor to restart ctl-0',
+      async () => {
+        const m = (await rt.observe('ctl'))?.members[0];
+        return m?.running && m.instance !== ctl.instance ? m : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const stopped = (await rt.observe('kv'))!.members[0]!;
+    expect(stopped.running).toBe(false);
+    expect(stopped.instance).toBeUndefined();
+    expect(() => process.kill(Number(before.instance), 0)).toThrow();
+    await rt.startMember('kv', 'kv-0');
+    const after = (await rt.observe('kv'))!.members[0]!;
+    expect(after.running).toBe(true);
+    expect(after.instance).not.toBe(before.instance);
+    const r2 = await redisClient(after.endpoint.port, password);
+    try {
+      expect(await r2.get('kept')).toBe('yes');
+    } finally {
+      r2.disconnect();
+    }
+    // Supervised again: a crash now is repaired.
+    process.kill(Number(after.instance), 'SIGKILL');
+    await waitFor(
+      systemClock,
+      'kv-0 restarted by the supervisor',
+      async () => {
+        const m = (await rt.observe('kv'))?.members[0];
+        return m?.running && m.instance !== after.instance ? m : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+  });
+
+  it('ensureMembers starts a member left stopped by an operation', async () => {
+    await rt.stopMember('ctl', 'ctl-0');
+    expect((await rt.observe('ctl'))!.members[0]!.running).toBe(false);
+    await ensure(redisSpec('ctl'));
+    expect((await rt.observe('ctl'))!.members[0]!.running).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import { memberProber } from '../../src/main.js';
 import type { Runtime, RuntimeEvent } from '../../src/runtime/runtime.js';
 import { runRuntimeContract } from './contract.js';
 import { runDay2Contract } from './contract-day2.js';
+import { localHarness } from './harness.js';
 import { pgQuery, processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { postgresSpec, redisSpec } from './specs.js';
 
@@ -36,9 +37,12 @@ const make = (
 
 // `auto` runs loop volumes where this machine supports them (test/runtime-loop covers them in
 // depth); the day-2 contract also runs on directory volumes, the other implementation.
-runRuntimeContract({ name: 'local', make: (dir) => make(dir) });
-runDay2Contract({ name: 'local, auto volumes', make: (dir) => make(dir) });
-runDay2Contract({ name: 'local, directory volumes', make: (dir) => make(dir, {}, 'directory') });
+runRuntimeContract({ name: 'local', make: () => localHarness((dir) => make(dir)) });
+runDay2Contract({ name: 'local, auto volumes', make: () => localHarness((dir) => make(dir)) });
+runDay2Contract({
+  name: 'local, directory volumes',
+  make: () => localHarness((dir) => make(dir, {}, 'directory')),
+});
 
 describe('local runtime', () => {
   let stateDir = '';

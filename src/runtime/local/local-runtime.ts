@@ -6,13 +6,16 @@ import type { Clock } from '../../platform/clock.js';
 import { KeyedLock } from '../../platform/lock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { MemberProber } from '../member-prober.js';
-import type {
-  Credentials,
-  MemberPlan,
-  ObservedDatabase,
-  Runtime,
-  RuntimeEvent,
-  VolumeStatus,
+import {
+  finished,
+  type Credentials,
+  type ExpansionMode,
+  type MemberPlan,
+  type ObservedDatabase,
+  type Progress,
+  type Runtime,
+  type RuntimeEvent,
+  type VolumeStatus,
 } from '../runtime.js';
 import type { Binaries } from './binaries.js';
 import { ensureCredentialsFile, readCredentials } from './credentials.js';
@@ -57,7 +60,7 @@ export interface LocalRuntimeOptions {
  * The local runtime: members are redis-server / postgres processes under a supervisor, with
  * state under `<stateDir>/runtime/`. Members left running by an earlier instance are adopted.
  */
-export async function createLocalRuntime(opts: LocalRuntimeOptions): Promise<Runtime> {
+export async function createLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const layout = new Layout(opts.stateDir);
   await mkdir(layout.root, { recursive: true, mode: 0o711 });
   const runtime = new LocalRuntime(opts, layout, await serviceUser());
@@ -72,7 +75,8 @@ function volumesBusy(problems: string[]): DbopsError {
   });
 }
 
-class LocalRuntime implements Runtime {
+/** The local runtime; beyond Runtime, members can be stopped on purpose (stopMember). */
+export class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
   readonly ctx: MemberContext;
   private readonly lock = new KeyedLock();
@@ -143,7 +147,12 @@ class LocalRuntime implements Runtime {
     return readCredentials(this.layout, database);
   }
 
-  ensureMembers(spec: DatabaseSpec, members: MemberPlan[], signal?: AbortSignal): Promise<void> {
+  /** Blocks until every member runs: local processes come up or fail within the call. */
+  ensureMembers(
+    spec: DatabaseSpec,
+    members: MemberPlan[],
+    signal?: AbortSignal,
+  ): Promise<Progress> {
     return this.lock.run(spec.name, async () => {
       const { install, note } = await this.servers.choose(spec);
       if (spec.kind === 'Postgres')
@@ -160,9 +169,13 @@ class LocalRuntime implements Runtime {
         lastSpec: spec,
         notes,
       });
-      if (spec.halted) return stopAllMembers(this.ctx, spec.name);
+      if (spec.halted) {
+        await stopAllMembers(this.ctx, spec.name);
+        return finished();
+      }
       const { password } = await this.credentialsFor(spec);
       await ensurePlannedMembers(this.ctx, spec, members, install, password, signal);
+      return finished();
     });
   }
 
@@ -175,10 +188,15 @@ class LocalRuntime implements Runtime {
     });
   }
 
+  /**
+   * Local only: stops one member on purpose; the supervisor leaves it down until
+   * `startMember` or `ensureMembers`. Idempotent.
+   */
   stopMember(database: string, member: string): Promise<void> {
     return this.lock.run(database, () => stopForOperation(this.ctx, database, member));
   }
 
+  /** Local only: starts a member stopped with `stopMember`; returns when it accepts connections. */
   startMember(database: string, member: string, signal?: AbortSignal): Promise<void> {
     return this.lock.run(database, () =>
       startMemberNow(this.ctx, this.servers, database, member, signal),
@@ -201,12 +219,29 @@ class LocalRuntime implements Runtime {
     return this.lock.run(spec.name, () => writeDatabaseConfig(this.ctx, spec));
   }
 
-  expandVolume(database: string, member: string, bytes: number): Promise<VolumeStatus> {
+  expandVolume(
+    database: string,
+    member: string,
+    bytes: number,
+    mode: ExpansionMode,
+    signal?: AbortSignal,
+  ): Promise<Progress<VolumeStatus>> {
     return this.lock.run(database, async () => {
+      // Offline: stopped on purpose first (the supervisor leaves it down), so a crash between
+      // here and the start below leaves it stopped, and the call again grows and starts it.
+      if (mode === 'Offline') await stopForOperation(this.ctx, database, member);
       const { dbf, mf } = await loadMember(this.ctx, database, member);
       mf.capacityBytes ??= dbf.lastSpec.storageBytes;
-      return expandMemberVolume(this.ctx, database, mf, bytes);
+      const volume = await expandMemberVolume(this.ctx, database, mf, bytes);
+      if (mode === 'Offline')
+        await startMemberNow(this.ctx, this.servers, database, member, signal);
+      return finished(volume);
     });
+  }
+
+  /** Nothing to do here: members created later get the spec's size from ensureMembers. */
+  finishVolumeExpansion(): Promise<Progress> {
+    return Promise.resolve(finished());
   }
 
   halt(database: string): Promise<void> {
