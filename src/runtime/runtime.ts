@@ -119,10 +119,11 @@ export interface Runtime {
   /** Restarts one member (stop, then start with the current configuration). */
   restartMember(database: string, member: string, signal?: AbortSignal): Promise<void>;
   /**
-   * Checks, without touching any member, that the server accepts the configuration of `spec`
-   * and returns the settings it would run with (for Redis every `CONFIG GET *` value of a
-   * scratch server started with the rendered config; for Postgres the value of each custom
-   * key as the server parses it). A rejected key or value is a DbopsError naming the key.
+   * Checks, without touching any member, that the server of `spec`'s version accepts its
+   * configuration, and returns the settings it would run with: for Redis every setting, for
+   * Postgres the value of each custom key as the server parses it. How is the runtime's (the
+   * local runtime starts a scratch server on the rendered config; a cluster runtime may run
+   * the same binary in a short-lived pod). A rejected key or value is a DbopsError naming it.
    */
   validateConfig(spec: DatabaseSpec): Promise<{ settings: Record<string, string> }>;
   /**

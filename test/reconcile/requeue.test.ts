@@ -11,6 +11,7 @@ import {
   finished,
   type MemberPlan,
   type ObservedDatabase,
+  type Progress,
   type Runtime,
 } from '../../src/runtime/runtime.js';
 import type { Source } from '../../src/source/source.js';
@@ -25,7 +26,7 @@ const credentials = { username: 'default', password: 'secret' };
 const notUsed = () => Promise.reject(new Error('not used by this test'));
 
 /** A runtime that fails `ensureMembers` once with `failure`, then runs the planned members. */
-function scriptedRuntime(failure: Error) {
+function scriptedRuntime(failure: Error | Progress) {
   const running = new Map<string, MemberPlan[]>();
   const calls: number[] = [];
   let called: (() => void) | undefined;
@@ -60,7 +61,10 @@ function scriptedRuntime(failure: Error) {
     ensureMembers: (spec, members) => {
       calls.push(calls.length);
       called?.();
-      if (calls.length === 1) return Promise.reject(failure);
+      if (calls.length === 1) {
+        // A runtime's waiting Progress is an answer, not an error.
+        return 'done' in failure ? Promise.resolve(failure) : Promise.reject(failure);
+      }
       running.set(spec.name, members);
       return Promise.resolve(finished());
     },
@@ -96,6 +100,13 @@ describe('controller: the retry of a failed reconcile follows retryOf', () => {
       name: 'waiting(2000): reconciled again after 2 s of clock time, not after the poll interval',
       failure: waiting(codes.replicationFailed, 'the primary is starting', 2000),
       retriedAfterMs: 2000,
+      fetches: 1,
+      first: { phase: 'Provisioning', reconciling: 'Retrying', stalled: false },
+    },
+    {
+      name: 'ensureMembers answers waiting (members coming up): reconciled again after its 1.5 s',
+      failure: { done: false, waiting: 'pods are being scheduled', retryAfterMs: 1500 } as Progress,
+      retriedAfterMs: 1500,
       fetches: 1,
       first: { phase: 'Provisioning', reconciling: 'Retrying', stalled: false },
     },
