@@ -15,10 +15,21 @@ export interface StateStore {
   save(state: ControllerState): Promise<void>;
 }
 
+/** Held leadership: give it up, or learn that it was lost. */
+export interface Leadership {
+  /** Aborts when the leadership is lost (it could not be renewed in time): stop acting. */
+  readonly lost: AbortSignal;
+  /** Gives the leadership up, so that another controller can take over at once. */
+  release(): Promise<void>;
+}
+
 /** The right to act: one controller at a time per state (a lock file, a Lease). */
 export interface LeaderLock {
-  /** Takes the lock, or throws a stateLocked DbopsError naming who holds it. */
-  acquire(): Promise<{ release(): Promise<void> }>;
+  /**
+   * Takes the leadership. A lock file throws a stateLocked DbopsError naming who holds it; a
+   * Lease waits, as a standby, until it can take over or `signal` aborts.
+   */
+  acquire(signal?: AbortSignal): Promise<Leadership>;
 }
 
 /** The state as `status.json` in `stateDir`, written atomically. */
@@ -36,7 +47,8 @@ export function fileLeaderLock(stateDir: string): LeaderLock {
   return {
     async acquire() {
       const release = await lockStateDir(stateDir);
-      return { release };
+      // Nobody can take a lock file from a live process: it is never lost.
+      return { release, lost: new AbortController().signal };
     },
   };
 }
