@@ -12,13 +12,8 @@
  * from its last successful renewal, on its own clock) gives up first: `lost` aborts before any
  * standby can take over, as long as the clocks tick at about the same rate.
  */
-import type {
-  CoordinationV1Api} from '@kubernetes/client-node';
-import {
-  ApiException,
-  V1MicroTime,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import type { CoordinationV1Api } from '@kubernetes/client-node';
+import { ApiException, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { codes, transient } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
