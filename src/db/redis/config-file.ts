@@ -7,7 +7,11 @@ export interface RedisConfigInput {
   port: number;
   dataDir: string;
   password: string;
-  cluster?: { nodeTimeoutMs: number; busPort: number };
+  /**
+   * Cluster mode. `announce: false` leaves the announce directives out, for a runtime that
+   * passes the member's own address on the command line (a pod's IP is known only at start).
+   */
+  cluster?: { nodeTimeoutMs: number; busPort: number; announce?: boolean };
   /** The user's directives from the spec, in order. */
   config: Record<string, string>;
 }
@@ -64,9 +68,13 @@ export function renderRedisConfig(input: RedisConfigInput): string {
       'cluster-enabled yes',
       'cluster-config-file nodes.conf',
       `cluster-node-timeout ${input.cluster.nodeTimeoutMs}`,
-      `cluster-announce-ip ${input.host}`,
-      `cluster-announce-port ${input.port}`,
-      `cluster-announce-bus-port ${input.cluster.busPort}`,
+      ...(input.cluster.announce === false
+        ? []
+        : [
+            `cluster-announce-ip ${input.host}`,
+            `cluster-announce-port ${input.port}`,
+            `cluster-announce-bus-port ${input.cluster.busPort}`,
+          ]),
       // See NOTES.md: replicas sync at once, and a never-synced replica may still fail over.
       'repl-diskless-sync-delay 0',
       'cluster-replica-validity-factor 0',
