@@ -45,89 +45,24 @@ async function openssl(dir: string, ...args: string[]) {
   await run('openssl', args, { cwd: dir });
 }
 
+/** A key and a certificate for `subject` with extensions `ext`, signed by the test CA. */
+async function signed(dir: string, name: string, subject: string, ext: string) {
+  await writeFile(join(dir, `${name}.ext`), ext);
+  const key = ['-keyout', `${name}.key`, '-out', `${name}.csr`];
+  await openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-subj', subject, ...key);
+  const ca = ['-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2'];
+  const out = ['-extfile', `${name}.ext`, '-out', `${name}.crt`];
+  await openssl(dir, 'x509', '-req', '-in', `${name}.csr`, ...ca, ...out);
+}
+
 /** A CA, a serving cert for 127.0.0.1, a system:masters client cert, a service-account key. */
 async function makeCerts(dir: string) {
-  await openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=dbops-test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  const ext = 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1\nextendedKeyUsage=serverAuth';
-  await writeFile(join(dir, 'server.ext'), ext);
-  await openssl(
-    dir,
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=kube-apiserver',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  await openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.crt',
-  );
-  await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth');
-  await openssl(
-    dir,
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/O=system:masters/CN=dbops-test-admin',
-    '-keyout',
-    'client.key',
-    '-out',
-    'client.csr',
-  );
-  await openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'client.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'client.ext',
-    '-out',
-    'client.crt',
-  );
+  const ca = ['-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=dbops-test-ca'];
+  await openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', ...ca);
+  const san = 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1';
+  await signed(dir, 'server', '/CN=kube-apiserver', `${san}\nextendedKeyUsage=serverAuth`);
+  const admin = '/O=system:masters/CN=dbops-test-admin';
+  await signed(dir, 'client', admin, 'extendedKeyUsage=clientAuth');
   await openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
   await openssl(dir, 'rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
 }
@@ -198,7 +133,11 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
     procs.push({ name, child, log });
     return child;
   };
-  const died = () => procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+  /** Throws with the log of a process of the plane that exited: waiting on is pointless. */
+  const alive = () => {
+    const dead = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    if (dead) throw new Error(`${dead.name} exited: ${dead.log.join('').slice(-2000)}`);
+  };
   const stop = async () => {
     for (const p of [...procs].reverse()) {
       if (p.child.exitCode === null && p.child.signalCode === null) {
@@ -250,8 +189,7 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       systemClock,
       'kube-apiserver /readyz',
       async () => {
-        const dead = died();
-        if (dead) throw new Error(`${dead.name} exited: ${dead.log.join('').slice(-2000)}`);
+        alive();
         return (await apiStatus(dir, apiPort, '/readyz')) === 200 ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 100 },
@@ -319,8 +257,7 @@ status:
       systemClock,
       `node ${node} Ready (kwok)`,
       async () => {
-        const dead = died();
-        if (dead) throw new Error(`${dead.name} exited: ${dead.log.join('').slice(-2000)}`);
+        alive();
         const ready = await kubectl(
           'get',
           'node',

@@ -33,9 +33,9 @@ export interface RuntimeContractOptions {
 }
 
 /** The local runtime's harness: a fresh state dir, processes found by their command lines. */
-export async function localHarness(
-  make: (stateDir: string) => Promise<Runtime>,
-): Promise<ContractHarness> {
+export async function localHarness<R extends Runtime>(
+  make: (stateDir: string) => Promise<R>,
+): Promise<ContractHarness & { runtime: R }> {
   const stateDir = await mkdtemp(join(tmpdir(), 'dbops-rt-'));
   // Postgres runs as an unprivileged user, which must be able to reach the state dir.
   await chmod(stateDir, 0o755);
@@ -48,7 +48,7 @@ export async function localHarness(
       return false;
     }
   };
-  const h: ContractHarness = {
+  const h: ContractHarness & { runtime: R } = {
     runtime,
     kill: (instance) => Promise.resolve(void process.kill(Number(instance), 'SIGKILL')),
     gone: (instance) => Promise.resolve(!alive(Number(instance))),

@@ -8,6 +8,7 @@ import { topology } from '../../src/plan/topology.js';
 import type { DatabaseSpec } from '../../src/api/desired.js';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import { memberProber } from '../../src/main.js';
+import { localHarness, type ContractHarness } from './harness.js';
 import { processesMentioning, redisClient, releaseLoops, waitRunning } from './helpers.js';
 import { redisSpec } from './specs.js';
 
@@ -84,31 +85,25 @@ describe('local runtime, day-2 details', () => {
 
 // Local only: a process can be held down on purpose, which a StatefulSet's ordinal cannot.
 describe('local runtime, members stopped on purpose', () => {
-  let stateDir = '';
+  let h: ContractHarness & { runtime: LocalRuntime };
   let rt: LocalRuntime;
   const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'dbops-local-stop-'));
-    await chmod(stateDir, 0o755);
-    rt = await createLocalRuntime({
-      stateDir,
-      clock: systemClock,
-      log: silentLogger(),
-      prober: memberProber,
-    });
+    h = await localHarness((stateDir) =>
+      createLocalRuntime({
+        stateDir,
+        clock: systemClock,
+        log: silentLogger(),
+        prober: memberProber,
+      }),
+    );
+    rt = h.runtime;
     await ensure(redisSpec('kv'));
     await ensure(redisSpec('ctl'));
   });
 
-  afterAll(async () => {
-    await rt?.close({ stopMembers: true });
-    if (stateDir) {
-      for (const pid of await processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
-      await releaseLoops(stateDir);
-      await rm(stateDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => h?.cleanup());
 
   it('stopMember keeps a member down until startMember, which brings it back with data', async () => {
     const before = (await waitRunning(rt, 'kv')).members[0]!;

@@ -207,6 +207,12 @@ export function defaultImage(spec: DatabaseSpec): string {
   return `${spec.kind === 'Redis' ? 'redis' : 'postgres'}:${spec.version}`;
 }
 
+/** An environment variable holding the password from the auth Secret. */
+function passwordEnv(spec: DatabaseSpec, name: string) {
+  const secret = spec.authSecretName ?? names(spec.name).auth;
+  return { name, valueFrom: { secretKeyRef: { name: secret, key: 'password' } } };
+}
+
 function resourcesOf(spec: DatabaseSpec) {
   return spec.resources ? { resources: spec.resources } : {};
 }
@@ -233,12 +239,7 @@ function redisContainer(spec: RedisSpec, image: string) {
     command: ['redis-server'],
     env: [
       { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-      {
-        name: 'REDIS_PASSWORD',
-        valueFrom: {
-          secretKeyRef: { name: spec.authSecretName ?? names(spec.name).auth, key: 'password' },
-        },
-      },
+      passwordEnv(spec, 'REDIS_PASSWORD'),
     ],
     ports: [
       { name: 'redis', containerPort: redisPort },
@@ -267,12 +268,7 @@ function postgresContainer(spec: DatabaseSpec, image: string) {
     args: ['-c', 'include_if_exists=/etc/dbops/dbops.conf'],
     env: [
       { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-      {
-        name: 'POSTGRES_PASSWORD',
-        valueFrom: {
-          secretKeyRef: { name: spec.authSecretName ?? names(spec.name).auth, key: 'password' },
-        },
-      },
+      passwordEnv(spec, 'POSTGRES_PASSWORD'),
     ],
     ports: [{ name: 'postgres', containerPort: postgresPort }],
     readinessProbe: { exec: { command: ready }, periodSeconds: 5, failureThreshold: 3 },
