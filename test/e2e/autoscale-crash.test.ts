@@ -134,7 +134,17 @@ describe('kill -9 of the controller between the autoscaler decision, its push an
         step,
       ).toHaveLength(1);
     }
-    expect(s.databases.burst!.members[0]!.volume.capacityBytes).toBe(24 * Mi);
+    // The member status is refreshed by the reconcile that follows the operation in the same
+    // pass, so it may land a moment after the operation's end.
+    await waitFor(
+      systemClock,
+      'the status to show the grown volume',
+      async () =>
+        (await state())?.databases.burst?.members[0]?.volume.capacityBytes === 24 * Mi
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     expect(await opsFiles()).toEqual([file]);
     // The data written before the kills is all there.
     const r = await connect();
