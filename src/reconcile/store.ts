@@ -74,20 +74,24 @@ export function statusPath(stateDir: string): string {
   return join(stateDir, 'status.json');
 }
 
+/** Fills what states saved by earlier versions lack, in place; returns `state`. */
+export function upgradeState(state: ControllerState): ControllerState {
+  // Saved before operations existed: the database runs at its last good spec.
+  state.operations ??= {};
+  state.conditions ??= [];
+  for (const d of Object.values(state.databases)) {
+    d.applied ??= d.lastGood;
+    d.effective ??= {};
+  }
+  return state;
+}
+
 /** Loads the state, or undefined for a fresh state dir; a corrupt file is a clear error. */
 export async function loadState(stateDir: string): Promise<ControllerState | undefined> {
   const path = statusPath(stateDir);
   try {
     const state = await readJson<ControllerState>(path);
-    if (!state) return undefined;
-    // Files written before operations existed: the database runs at its last good spec.
-    state.operations ??= {};
-    state.conditions ??= [];
-    for (const d of Object.values(state.databases)) {
-      d.applied ??= d.lastGood;
-      d.effective ??= {};
-    }
-    return state;
+    return state ? upgradeState(state) : undefined;
   } catch (err) {
     throw stalled(codes.stateCorrupt, `cannot read ${path}: ${(err as Error).message}`, {
       hint: 'the file is written atomically, so this means it was edited by hand: restore it or move it away (the controller rebuilds it, data is not affected)',
