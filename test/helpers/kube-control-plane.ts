@@ -202,6 +202,9 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       `--authorization-kubeconfig=${kubeconfig}`,
       '--leader-elect=false',
       '--controllers=*',
+      // Tests create PersistentVolumes for claims as they appear (playing the provisioner);
+      // the binder looks every 15 s by default, which would make every claim wait that long.
+      '--pvclaimbinder-sync-period=1s',
       `--service-account-private-key-file=${join(dir, 'sa.key')}`,
       `--root-ca-file=${join(dir, 'ca.crt')}`,
       `--cluster-signing-cert-file=${join(dir, 'ca.crt')}`,

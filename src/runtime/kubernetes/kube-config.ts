@@ -5,7 +5,13 @@
  * imports @kubernetes/client-node.
  */
 import { existsSync } from 'node:fs';
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  StorageV1Api,
+} from '@kubernetes/client-node';
 import { codes, stalled } from '../../errors.js';
 
 /** The flags `dbops run --runtime kubernetes` and the read-only commands share. */
@@ -70,5 +76,6 @@ export function kubeApis(config: KubeConfig) {
     core: config.makeApiClient(CoreV1Api),
     apps: config.makeApiClient(AppsV1Api),
     coordination: config.makeApiClient(CoordinationV1Api),
+    storage: config.makeApiClient(StorageV1Api),
   };
 }

@@ -1,0 +1,416 @@
+/**
+ * The Kubernetes runtime: members are the pods of StatefulSets, volumes their PVCs, credentials
+ * a Secret per database. This version drives the objects (objects.ts) and their lifecycle:
+ * provision, observe, halt, wipe, restart and volume expansion. Not yet: the data plane
+ * through port-forwards (validateConfig, the Redis Cluster and Postgres standby logic over
+ * pod addresses), volume usage from kubelet stats, events from watches; those calls fail with
+ * a clear "not supported yet" instead of pretending.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ApiException,
+  type AppsV1Api,
+  type CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type StorageV1Api,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { DatabaseSpec } from '../../api/desired.js';
+import { parseQuantity } from '../../api/quantity.js';
+import { codes, stalled } from '../../errors.js';
+import { waitFor, type Clock } from '../../platform/clock.js';
+import type { Logger } from '../../platform/logger.js';
+import { topology } from '../../plan/topology.js';
+import {
+  finished,
+  type Credentials,
+  type ExpansionMode,
+  type MemberPlan,
+  type ObservedDatabase,
+  type ObservedMember,
+  type Progress,
+  type Runtime,
+  type RuntimeEvent,
+  type VolumeStatus,
+} from '../runtime.js';
+import { Applier } from './apply.js';
+import { kubeApis } from './kube-config.js';
+import {
+  authSecret,
+  databaseObjects,
+  defaultImage,
+  names,
+  postgresPort,
+  redisPort,
+  selectorOf,
+  statefulSetNames,
+} from './objects.js';
+
+const status = (err: unknown) => (err instanceof ApiException ? err.code : undefined);
+const notFound = (err: unknown) => status(err) === 404;
+const selector = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+const bytesOf = (q: string | undefined) => {
+  const r = q ? parseQuantity(q) : undefined;
+  return r?.ok ? r.bytes : 0;
+};
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const waiting = (what: string, retryAfterMs = 1000): Progress<never> => ({
+  done: false,
+  waiting: what,
+  retryAfterMs,
+});
+
+function unsupported(what: string): never {
+  throw stalled(codes.unsupported, `${what} is not supported yet on the Kubernetes runtime`, {
+    hint: 'run this database on the local runtime for now (dbops run --runtime local)',
+  });
+}
+
+export interface KubeRuntimeOptions {
+  config: KubeConfig;
+  /** The namespace of databases whose manifest names none. */
+  namespace: string;
+  clock: Clock;
+  log: Logger;
+  /** The image of a database (default: the official image at its version). */
+  image?: (spec: DatabaseSpec) => string;
+  /** Deadline of waits inside a call, such as a restarted pod coming back (default 5 min). */
+  waitMs?: number;
+}
+
+export class KubeRuntime implements Runtime {
+  readonly kind = 'kubernetes' as const;
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly storage: StorageV1Api;
+  private readonly applier: Applier;
+  private readonly ns: string;
+
+  constructor(private readonly o: KubeRuntimeOptions) {
+    const apis = kubeApis(o.config);
+    this.core = apis.core;
+    this.apps = apis.apps;
+    this.storage = apis.storage;
+    this.applier = new Applier(o.config);
+    this.ns = o.namespace;
+  }
+
+  private async spec(database: string): Promise<DatabaseSpec | undefined> {
+    try {
+      const cm = await this.core.readNamespacedConfigMap({
+        name: names(database).root,
+        namespace: this.ns,
+      });
+      const text = cm.data?.['spec.json'];
+      return text ? (JSON.parse(text) as DatabaseSpec) : undefined;
+    } catch (err) {
+      if (notFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(): Promise<string[]> {
+    const cms = await this.core.listNamespacedConfigMap({
+      namespace: this.ns,
+      labelSelector: 'app.kubernetes.io/managed-by=dbops,app.kubernetes.io/instance',
+    });
+    return cms.items
+      .map((c) => c.metadata?.labels?.['app.kubernetes.io/instance'] ?? '')
+      .filter((db) => db && names(db).root === `${db}-dbops`)
+      .sort();
+  }
+
+  private async pods(spec: DatabaseSpec): Promise<Map<string, V1Pod>> {
+    const list = await this.core.listNamespacedPod({
+      namespace: this.ns,
+      labelSelector: selector(selectorOf(spec)),
+    });
+    return new Map(list.items.map((p) => [p.metadata?.name ?? '', p]));
+  }
+
+  private async claims(spec: DatabaseSpec): Promise<Map<string, V1PersistentVolumeClaim>> {
+    const list = await this.core.listNamespacedPersistentVolumeClaim({
+      namespace: this.ns,
+      labelSelector: `app.kubernetes.io/instance=${spec.name}`,
+    });
+    return new Map(list.items.map((c) => [c.metadata?.name ?? '', c]));
+  }
+
+  private volumeOf(claim: V1PersistentVolumeClaim | undefined, spec: DatabaseSpec): VolumeStatus {
+    const size = bytesOf(claim?.status?.capacity?.storage) || spec.storageBytes;
+    // Bytes used come from kubelet statistics, which this version does not read yet.
+    return { type: 'pvc', capacityBytes: size, usedBytes: 0, sizeBytes: size };
+  }
+
+  async observe(database: string): Promise<ObservedDatabase | undefined> {
+    const spec = await this.spec(database);
+    if (!spec) return undefined;
+    const [pods, claims] = await Promise.all([this.pods(spec), this.claims(spec)]);
+    const port = spec.kind === 'Redis' ? redisPort : postgresPort;
+    const members: ObservedMember[] = topology(spec).map((m) => {
+      const pod = pods.get(m.name);
+      const live = pod && !pod.metadata?.deletionTimestamp ? pod : undefined;
+      const ready = !!live?.status?.conditions?.some(
+        (c) => c.type === 'Ready' && c.status === 'True',
+      );
+      const container = live?.status?.containerStatuses?.[0];
+      return {
+        name: m.name,
+        shard: m.shard,
+        ordinal: m.ordinal,
+        role: m.role,
+        endpoint: { host: live?.status?.podIP ?? '', port },
+        running: ready,
+        ...(live?.metadata?.uid ? { instance: live.metadata.uid } : {}),
+        restarts: container?.restartCount ?? 0,
+        ...(container?.image ? { version: container.image.split(':').pop()! } : {}),
+        volume: this.volumeOf(claims.get(`data-${m.name}`), spec),
+      };
+    });
+    return {
+      name: database,
+      kind: spec.kind,
+      halted: spec.halted,
+      members,
+      lastSpec: spec,
+      notes: [],
+    };
+  }
+
+  async volumeUsage(database: string): Promise<{ member: string; volume: VolumeStatus }[]> {
+    const o = await this.observe(database);
+    return o ? o.members.map((m) => ({ member: m.name, volume: m.volume })) : [];
+  }
+
+  async credentials(database: string): Promise<Credentials | undefined> {
+    const spec = await this.spec(database);
+    const name = spec?.authSecretName ?? names(database).auth;
+    try {
+      const s = await this.core.readNamespacedSecret({ name, namespace: this.ns });
+      const get = (k: string) => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
+      return get('password') ? { username: get('username'), password: get('password') } : undefined;
+    } catch (err) {
+      if (notFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The root first (its uid owns the rest), then the credentials, created once. */
+  async ensureCredentials(spec: DatabaseSpec): Promise<Credentials> {
+    const owner = await this.applier.root(spec, this.ns);
+    const known = await this.credentials(spec.name);
+    if (known) return known;
+    const creds = {
+      username: spec.kind === 'Redis' ? 'default' : 'postgres',
+      password: randomBytes(30).toString('base64url'),
+    };
+    try {
+      await this.core.createNamespacedSecret({
+        namespace: this.ns,
+        body: authSecret(spec, this.ns, owner, creds),
+      });
+      return creds;
+    } catch (err) {
+      // Created meanwhile by a crashed earlier call: that one stands.
+      if (status(err) === 409) return (await this.credentials(spec.name))!;
+      throw err;
+    }
+  }
+
+  private async apply(spec: DatabaseSpec): Promise<void> {
+    const owner = await this.applier.root(spec, this.ns);
+    const { password } = await this.ensureCredentials(spec);
+    const image = this.o.image?.(spec) ?? defaultImage(spec);
+    for (const obj of databaseObjects({ spec, namespace: this.ns, owner, password, image })) {
+      await this.applier.apply(obj);
+    }
+  }
+
+  /** Applies the objects; waiting until every planned pod is Ready (halted: scaled to zero). */
+  async ensureMembers(spec: DatabaseSpec, members: MemberPlan[]): Promise<Progress> {
+    await this.apply(spec);
+    if (spec.halted) return finished();
+    const pods = await this.pods(spec);
+    const notReady = members
+      .map((m) => m.name)
+      .filter(
+        (n) =>
+          !pods.get(n)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+    return notReady.length ? waiting(`pods not Ready yet: ${notReady.join(', ')}`) : finished();
+  }
+
+  /** Deletes the member's pod; returns once its replacement (a new instance) is Ready. */
+  async restartMember(database: string, member: string, signal?: AbortSignal): Promise<void> {
+    const before = (await this.observe(database))?.members.find((m) => m.name === member);
+    if (!before) throw stalled(codes.notFound, `database ${database} has no member ${member}`);
+    if (before.instance) {
+      await this.core
+        .deleteNamespacedPod({ name: member, namespace: this.ns })
+        .catch((err: unknown) => {
+          if (!notFound(err)) throw err;
+        });
+    }
+    await waitFor(
+      this.o.clock,
+      `${member} to come back Ready`,
+      async () => {
+        const m = (await this.observe(database))?.members.find((x) => x.name === member);
+        return m?.running && m.instance !== before.instance ? true : undefined;
+      },
+      { timeoutMs: this.o.waitMs ?? 300_000, intervalMs: 500, ...(signal ? { signal } : {}) },
+    );
+  }
+
+  validateConfig(): Promise<{ settings: Record<string, string> }> {
+    return Promise.resolve(unsupported('checking a configuration (validateConfig)'));
+  }
+
+  async writeConfig(spec: DatabaseSpec): Promise<void> {
+    await this.apply(spec);
+  }
+
+  /**
+   * Online: patches the member's PVC (a StorageClass without `allowVolumeExpansion` is
+   * refused early, by name) and waits for the resized capacity. Offline: the same, then the
+   * pod is deleted once (recorded on the PVC, so a crash does not delete it twice) and the
+   * call waits for its replacement to be Ready on the grown volume. Never shrinks.
+   */
+  async expandVolume(
+    database: string,
+    member: string,
+    bytes: number,
+    mode: ExpansionMode,
+  ): Promise<Progress<VolumeStatus>> {
+    const spec = await this.spec(database);
+    if (!spec || !topology(spec).some((m) => m.name === member)) {
+      throw stalled(codes.notFound, `database ${database} has no member ${member}`);
+    }
+    const name = `data-${member}`;
+    let claim: V1PersistentVolumeClaim;
+    try {
+      claim = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace: this.ns });
+    } catch (err) {
+      if (notFound(err)) return waiting(`${name} does not exist yet`);
+      throw err;
+    }
+    const volume = this.volumeOf(claim, spec);
+    if (volume.capacityBytes < bytes) {
+      await this.assertExpandable(claim);
+      if (bytesOf(claim.spec?.resources?.requests?.storage) < bytes) {
+        const body = { spec: { resources: { requests: { storage: String(bytes) } } } };
+        await this.core.patchNamespacedPersistentVolumeClaim(
+          { name, namespace: this.ns, body },
+          merge,
+        );
+      }
+      return waiting(`${name} resizing to ${bytes} bytes`);
+    }
+    if (mode === 'Online') return finished(volume);
+    const mark = 'dbops.dev/offline-restart-for';
+    if (claim.metadata?.annotations?.[mark] !== String(bytes)) {
+      const body = { metadata: { annotations: { [mark]: String(bytes) } } };
+      await this.core.patchNamespacedPersistentVolumeClaim(
+        { name, namespace: this.ns, body },
+        merge,
+      );
+      await this.core
+        .deleteNamespacedPod({ name: member, namespace: this.ns })
+        .catch((err: unknown) => {
+          if (!notFound(err)) throw err;
+        });
+      return waiting(`${member} restarting on its grown volume`);
+    }
+    const pod = await this.core
+      .readNamespacedPod({ name: member, namespace: this.ns })
+      .catch(() => undefined);
+    const ready = pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    return ready && !pod?.metadata?.deletionTimestamp
+      ? finished(volume)
+      : waiting(`${member} coming back`);
+  }
+
+  private async assertExpandable(claim: V1PersistentVolumeClaim): Promise<void> {
+    const sc = claim.spec?.storageClassName;
+    if (!sc) unsupportedExpansion(claim, 'it has no StorageClass');
+    const cls = await this.storage.readStorageClass({ name: sc });
+    if (!cls.allowVolumeExpansion) {
+      unsupportedExpansion(claim, `StorageClass ${sc} does not set allowVolumeExpansion: true`);
+    }
+  }
+
+  /**
+   * Claim templates cannot change in place: the StatefulSets are deleted leaving their pods
+   * (orphan) and applied again with the new size, adopting the running pods.
+   */
+  async finishVolumeExpansion(database: string, bytes: number): Promise<Progress> {
+    const spec = await this.spec(database);
+    if (!spec) throw stalled(codes.notFound, `no database named ${database}`);
+    const grown = { ...spec, storageBytes: Math.max(spec.storageBytes, bytes) };
+    for (const name of statefulSetNames(spec)) {
+      let sts: V1StatefulSet | undefined;
+      try {
+        sts = await this.apps.readNamespacedStatefulSet({ name, namespace: this.ns });
+      } catch (err) {
+        if (!notFound(err)) throw err;
+      }
+      const claimed = bytesOf(
+        sts?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.storage,
+      );
+      if (sts && claimed < grown.storageBytes) {
+        if (!sts.metadata?.deletionTimestamp) {
+          await this.apps.deleteNamespacedStatefulSet({
+            name,
+            namespace: this.ns,
+            propagationPolicy: 'Orphan',
+          });
+        }
+        return waiting(`${name} being replaced with its new claim template`, 500);
+      }
+    }
+    await this.apply(grown);
+    return finished();
+  }
+
+  /** Scales every StatefulSet to zero; the PVCs, Secrets and Services stay. */
+  async halt(database: string): Promise<void> {
+    const spec = await this.spec(database);
+    if (spec) await this.apply({ ...spec, halted: true });
+  }
+
+  /** Deletes the root (the garbage collector takes what it owns) and the PVCs. */
+  async wipe(database: string): Promise<void> {
+    await this.halt(database);
+    await this.core
+      .deleteNamespacedConfigMap({ name: names(database).root, namespace: this.ns })
+      .catch((err: unknown) => {
+        if (!notFound(err)) throw err;
+      });
+    await this.core.deleteCollectionNamespacedPersistentVolumeClaim({
+      namespace: this.ns,
+      labelSelector: `app.kubernetes.io/instance=${database},app.kubernetes.io/managed-by=dbops`,
+    });
+  }
+
+  subscribe(_listener: (event: RuntimeEvent) => void): () => void {
+    // Pod watches come with the informers; until then the controller's poll sees changes.
+    return () => undefined;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function unsupportedExpansion(claim: V1PersistentVolumeClaim, why: string): never {
+  throw stalled(codes.unsupported, `cannot grow ${claim.metadata?.name}: ${why}`, {
+    hint: 'use a StorageClass with allowVolumeExpansion: true, or move the data to one',
+  });
+}
