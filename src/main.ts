@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { observePostgres } from './db/postgres/observe.js';
 import { readPostgresSettings, reloadPostgres } from './db/postgres/settings.js';
@@ -24,7 +26,16 @@ import { ensureStateDir } from './platform/state-dir.js';
 import type { Logger } from './platform/logger.js';
 import { Controller } from './reconcile/controller.js';
 import type { DatabaseClients } from './reconcile/clients.js';
-import { fileLeaderLock, fileStateStore } from './reconcile/persistence.js';
+import {
+  fileLeaderLock,
+  fileStateStore,
+  type LeaderLock,
+  type StateStore,
+} from './reconcile/persistence.js';
+import { kubeApis, loadKubeConfig, type KubeTarget } from './runtime/kubernetes/kube-config.js';
+import { KubeRuntime } from './runtime/kubernetes/kube-runtime.js';
+import { leaseLock } from './runtime/kubernetes/lease-lock.js';
+import { configMapStateStore } from './runtime/kubernetes/state-store.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
 import type { MemberProber } from './runtime/member-prober.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -45,7 +56,10 @@ export interface RunConfig {
   path?: string;
   stateDir: string;
   intervalMs: number;
-  runtime: 'local';
+  /** Where the databases run; Kubernetes also keeps the state and the leader Lease there. */
+  runtime: 'local' | 'kubernetes';
+  /** The cluster, for `runtime: 'kubernetes'` (--kubeconfig, --context, --namespace). */
+  kube?: KubeTarget;
   credentialsFile?: string;
   /** Timeout of each request to the Git remote. */
   gitTimeoutMs?: number;
@@ -152,8 +166,53 @@ async function signerOf(file: string, env: NodeJS.ProcessEnv, clock: Clock) {
 }
 
 /**
- * Composition root: builds the real clock, source, runtime and clients for a controller on
- * one state dir, and takes the state dir's lock.
+ * Where a controller keeps its state and leadership, and what runs its databases: the state
+ * dir's files and the local runtime, or a ConfigMap, a Lease and the Kubernetes runtime in the
+ * namespace of --namespace (the kubeconfig's, else `default`).
+ */
+function placeOf(
+  config: RunConfig,
+  stateDir: string,
+  log: Logger,
+  clock: Clock,
+  env: NodeJS.ProcessEnv,
+): { leader: LeaderLock; store: StateStore; runtime: () => Promise<Runtime> } {
+  const rlog = log.child({ component: 'runtime' });
+  if (config.runtime === 'kubernetes') {
+    const { config: kc, namespace } = loadKubeConfig(config.kube ?? {}, env);
+    const apis = kubeApis(kc);
+    const identity = `${env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
+    return {
+      leader: leaseLock({
+        api: apis.coordination,
+        namespace,
+        name: 'dbops-controller',
+        identity,
+        clock,
+        log: log.child({ component: 'leader' }),
+      }),
+      store: configMapStateStore({ api: apis.core, namespace }),
+      runtime: () => Promise.resolve(new KubeRuntime({ config: kc, namespace, clock, log: rlog })),
+    };
+  }
+  return {
+    leader: fileLeaderLock(stateDir),
+    store: fileStateStore(stateDir),
+    runtime: () =>
+      createLocalRuntime({
+        stateDir,
+        clock,
+        log: rlog,
+        prober: memberProber,
+        redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
+        ...(config.volumes ? { volumes: config.volumes } : {}),
+      }),
+  };
+}
+
+/**
+ * Composition root: builds the real clock, source, runtime and clients for a controller, and
+ * takes its leadership (the state dir's lock, or the Lease).
  */
 export async function assemble(
   config: RunConfig,
@@ -163,8 +222,10 @@ export async function assemble(
 ): Promise<Assembly> {
   const stateDir = resolve(config.stateDir);
   await ensureStateDir(stateDir);
-  // The local runtime's persistence: a lock file and status.json in the state dir.
-  const leadership = await fileLeaderLock(stateDir).acquire();
+  const place = placeOf(config, stateDir, log, clock, env);
+  // Local: a lock file that another live controller holds is an error at once. Kubernetes:
+  // a standby waits here until the Lease is free.
+  const leadership = await place.leader.acquire();
   const unlock = () => leadership.release();
   const crashHook = crashHookFromEnv(env);
   try {
@@ -188,14 +249,7 @@ export async function assemble(
     const source = config.trustedKeysFile
       ? await verifying(raw, config.trustedKeysFile, () => applied())
       : raw;
-    const runtime = await createLocalRuntime({
-      stateDir,
-      clock,
-      log: log.child({ component: 'runtime' }),
-      prober: memberProber,
-      redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
-      ...(config.volumes ? { volumes: config.volumes } : {}),
-    });
+    const runtime = await place.runtime();
     // Operation results go to refs/notes/dbops on the remote (http sources only).
     const recordNote = git
       ? async (commit: string, text: string) => {
@@ -213,7 +267,7 @@ export async function assemble(
       clients: databaseClients,
       clock,
       log: log.child({ component: 'controller' }),
-      store: fileStateStore(stateDir),
+      store: place.store,
       intervalMs: config.intervalMs,
       metrics,
       ...(crashHook ? { crashHook } : {}),
@@ -245,7 +299,9 @@ export async function assemble(
       autoscaler,
       metrics,
       async run(signal) {
-        await Promise.all([controller.run(signal), autoscaler.run(auto.intervalMs, signal)]);
+        // A lost leadership stops this controller as a signal would: another one acts now.
+        const stop = AbortSignal.any([signal, leadership.lost]);
+        await Promise.all([controller.run(stop), autoscaler.run(auto.intervalMs, stop)]);
       },
       async close({ stopMembers }) {
         await controller.close();

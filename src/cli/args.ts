@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isDnsLabel } from '../api/names.js';
 import { codes, stalled } from '../errors.js';
 
 /** Options every command takes. */
@@ -34,6 +35,50 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
       hint: `run 'dbops ${command} --help' for the accepted options`,
     });
   }
+}
+
+/** Where a controller runs its databases: the flags `run` and the read-only commands share. */
+export const runtimeOptions = {
+  runtime: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** The runtime a command is aimed at, from `runtimeOptions`. */
+export type RuntimeTarget =
+  | { runtime: 'local' }
+  | { runtime: 'kubernetes'; kube: { kubeconfig?: string; context?: string; namespace?: string } };
+
+/**
+ * Reads --runtime (local | kubernetes) and its Kubernetes flags; a Kubernetes flag without
+ * `--runtime kubernetes`, or a namespace that is not a DNS label, is a usage error.
+ */
+export function runtimeTargetOf(values: {
+  runtime?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}): RuntimeTarget {
+  const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
+  const kube = {
+    ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
+    ...(values.context !== undefined ? { context: values.context } : {}),
+    ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+  };
+  if (runtime === 'local') {
+    const given = Object.keys(kube)[0];
+    if (given) {
+      throw stalled(codes.usage, `--${given} applies to the Kubernetes runtime only`, {
+        hint: 'add --runtime kubernetes, or drop the flag',
+      });
+    }
+    return { runtime };
+  }
+  if (kube.namespace !== undefined && !isDnsLabel(kube.namespace)) {
+    badValue('namespace', kube.namespace, 'a Kubernetes namespace name (lower-case DNS label)');
+  }
+  return { runtime, kube };
 }
 
 /** Throws a usage error for a flag value. */

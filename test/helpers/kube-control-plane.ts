@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { kubeApis, loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
 import { allocatePort } from '../../src/runtime/local/ports.js';
 import { exited } from './crash-runner.js';
 
@@ -277,4 +278,52 @@ status:
     await stop();
     throw err;
   }
+}
+
+/**
+ * Plays the storage driver of namespace `ns` until stopped, as a CSI provisioner and resizer
+ * would: binds every pending claim to a PersistentVolume it creates, and reports a resized
+ * claim's capacity when its StorageClass allows expansion.
+ */
+export function playStorageDriver(kubeconfig: string, ns: string): { stop(): void } {
+  const { core, storage } = kubeApis(loadKubeConfig({ kubeconfig }).config);
+  let busy = false;
+  const tick = async () => {
+    const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: ns });
+    for (const c of claims.items) {
+      const name = c.metadata!.name!;
+      const asked = c.spec!.resources!.requests!.storage!;
+      if (c.status?.phase === 'Pending' && !c.spec?.volumeName) {
+        await core
+          .createPersistentVolume({
+            body: {
+              metadata: { name: `pv-${ns}-${name}` },
+              spec: {
+                capacity: { storage: asked },
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: c.spec!.storageClassName!,
+                claimRef: { namespace: ns, name },
+                csi: { driver: 'dbops.test', volumeHandle: `${ns}-${name}` },
+              },
+            },
+          })
+          .catch(() => undefined);
+      } else if (c.status?.phase === 'Bound' && c.status.capacity?.storage !== asked) {
+        const sc = await storage.readStorageClass({ name: c.spec!.storageClassName! });
+        if (!sc.allowVolumeExpansion) continue;
+        c.status.capacity = { storage: asked };
+        await core
+          .replaceNamespacedPersistentVolumeClaimStatus({ name, namespace: ns, body: c })
+          .catch(() => undefined);
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void tick()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 150);
+  return { stop: () => clearInterval(timer) };
 }

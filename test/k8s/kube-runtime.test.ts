@@ -1,8 +1,7 @@
 // The Kubernetes runtime's control-plane side against the real API server, controller manager
-// and scheduler, with kwok as the kubelet. This test plays the storage driver: it binds every
-// pending claim to a PersistentVolume it creates, and reports a resized claim's capacity when
-// its StorageClass allows expansion, as a CSI provisioner and resizer would. No database
-// server runs in the pods (kwok runs no containers): the data plane is not tried here.
+// and scheduler, with kwok as the kubelet. The test plays the storage driver
+// (playStorageDriver). No database server runs in the pods (kwok runs no containers): the
+// data plane is not tried here.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,10 +9,14 @@ import { codes } from '../../src/errors.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
-import { kubeApis, loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
+import { loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
 import { KubeRuntime } from '../../src/runtime/kubernetes/kube-runtime.js';
 import type { ExpansionMode, Progress } from '../../src/runtime/runtime.js';
-import { startControlPlane, type ControlPlane } from '../helpers/kube-control-plane.js';
+import {
+  playStorageDriver,
+  startControlPlane,
+  type ControlPlane,
+} from '../helpers/kube-control-plane.js';
 import { postgresSpec, redisSpec } from '../runtime/specs.js';
 
 const bin = inject('kubeBin');
@@ -26,7 +29,7 @@ describe.skipIf(!bin)(
   () => {
     let cp: ControlPlane;
     let rt: KubeRuntime;
-    let driver: ReturnType<typeof setInterval> | undefined;
+    let driver: { stop(): void } | undefined;
     const jsonpath = (what: string, path: string) =>
       cp.kubectl('get', '-n', ns, ...what.split(' '), '-o', `jsonpath=${path}`);
     const until = <T>(what: string, call: () => Promise<Progress<T>>) =>
@@ -39,48 +42,6 @@ describe.skipIf(!bin)(
         },
         { timeoutMs: 60_000, intervalMs: 200 },
       ).then((r) => r.value);
-
-    /** The storage driver this test plays: binds pending claims, completes allowed resizes. */
-    const startDriver = () => {
-      const { core, storage } = kubeApis(loadKubeConfig({ kubeconfig: cp.kubeconfig }).config);
-      let busy = false;
-      driver = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        void (async () => {
-          const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: ns });
-          for (const c of claims.items) {
-            const name = c.metadata!.name!;
-            const asked = c.spec!.resources!.requests!.storage!;
-            if (c.status?.phase === 'Pending' && !c.spec?.volumeName) {
-              await core
-                .createPersistentVolume({
-                  body: {
-                    metadata: { name: `pv-${name}` },
-                    spec: {
-                      capacity: { storage: asked },
-                      accessModes: ['ReadWriteOnce'],
-                      storageClassName: c.spec!.storageClassName!,
-                      claimRef: { namespace: ns, name },
-                      csi: { driver: 'dbops.test', volumeHandle: name },
-                    },
-                  },
-                })
-                .catch(() => undefined);
-            } else if (c.status?.phase === 'Bound' && c.status.capacity?.storage !== asked) {
-              const sc = await storage.readStorageClass({ name: c.spec!.storageClassName! });
-              if (!sc.allowVolumeExpansion) continue;
-              c.status.capacity = { storage: asked };
-              await core
-                .replaceNamespacedPersistentVolumeClaimStatus({ name, namespace: ns, body: c })
-                .catch(() => undefined);
-            }
-          }
-        })()
-          .catch(() => undefined)
-          .finally(() => (busy = false));
-      }, 150);
-    };
 
     beforeAll(async () => {
       cp = await startControlPlane(bin);
@@ -110,10 +71,10 @@ allowVolumeExpansion: false
         clock: systemClock,
         log: silentLogger(),
       });
-      startDriver();
+      driver = playStorageDriver(cp.kubeconfig, ns);
     });
     afterAll(async () => {
-      if (driver) clearInterval(driver);
+      driver?.stop();
       await cp?.stop();
     });
 

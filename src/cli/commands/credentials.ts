@@ -1,10 +1,11 @@
 import { isDnsLabel } from '../../api/names.js';
 import { codes, stalled } from '../../errors.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, runtimeOptions } from '../args.js';
 import { controllerRecords } from '../controller-state.js';
 import type { CommandContext } from '../context.js';
 
 export const credentialsHelp = `Usage: dbops credentials DATABASE [--member NAME] [--state-dir DIR]
+       [--runtime kubernetes [--kubeconfig FILE] [--context NAME] [--namespace NS]]
 
 Prints a connection URL with the generated password (redis://... or postgresql://...).
 Without --member it points at the Redis master (the first shard's for a cluster: connect
@@ -16,7 +17,7 @@ export async function credentialsCommand(argv: string[], ctx: CommandContext): P
   const { values, positionals } = parseCommand(
     'credentials',
     argv,
-    { member: { type: 'string' } },
+    { member: { type: 'string' }, ...runtimeOptions },
     1,
   );
   const name = positionals[0];
@@ -25,7 +26,7 @@ export async function credentialsCommand(argv: string[], ctx: CommandContext): P
       hint: 'usage: dbops credentials DATABASE (see dbops status for the names)',
     });
   }
-  const records = controllerRecords(values['state-dir'], ctx);
+  const records = controllerRecords(values, ctx);
   const state = await records.store.load();
   const db = state?.databases[name];
   const creds = await records.credentials(name);

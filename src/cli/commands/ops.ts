@@ -3,12 +3,13 @@ import { codes, stalled } from '../../errors.js';
 import { systemClock } from '../../platform/clock.js';
 import { toStatusDocument } from '../../reconcile/store.js';
 import { readControllerState } from '../controller-state.js';
-import { oneOf, parseCommand } from '../args.js';
+import { oneOf, parseCommand, runtimeOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../status-table.js';
 import { opsNewCommand, opsNewHelp } from './ops-new.js';
 
 export const opsHelp = `Usage: dbops ops list [--database DB] [--output table|json] [--state-dir DIR]
+       [--runtime kubernetes [--kubeconfig FILE] [--context NAME] [--namespace NS]]
 
 Lists operations: OpsRequests from ops/ and those derived from spec changes, with their
 phase (Pending, Progressing, Successful, Failed, Skipped), queue position and steps.
@@ -56,7 +57,7 @@ export async function opsCommand(argv: string[], ctx: CommandContext): Promise<n
   const { values, positionals } = parseCommand(
     'ops',
     argv,
-    { database: { type: 'string' }, output: { type: 'string' } },
+    { database: { type: 'string' }, output: { type: 'string' }, ...runtimeOptions },
     1,
   );
   if (positionals[0] !== 'list') {
@@ -65,7 +66,7 @@ export async function opsCommand(argv: string[], ctx: CommandContext): Promise<n
     });
   }
   const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
-  const state = await readControllerState(values['state-dir'], ctx);
+  const state = await readControllerState(values, ctx);
   const ops = toStatusDocument(state)
     .opsRequests.filter((o) => !values.database || o.database === values.database)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));

@@ -26,10 +26,24 @@ describe('dbops run flags', () => {
     });
   });
 
+  it('reads the Kubernetes target of --runtime kubernetes', () => {
+    const argv = ['--repo', 'r', '--runtime', 'kubernetes', '--kubeconfig', 'k', '--context', 'c'];
+    const { config } = runConfigOf([...argv, '--namespace', 'prod'], {});
+    expect(config).toMatchObject({
+      runtime: 'kubernetes',
+      kube: { kubeconfig: 'k', context: 'c', namespace: 'prod' },
+    });
+  });
+
   it.each([
     [['--repo', 'r', '--interval', '500ms'], /--interval '500ms'/],
     [['--repo', 'r', '--git-timeout', 'x'], /--git-timeout 'x'/],
-    [['--repo', 'r', '--runtime', 'kubernetes'], /not supported yet/],
+    [
+      ['--repo', 'r', '--runtime', 'cloud'],
+      /--runtime 'cloud' is not valid: expected local \| kubernetes/,
+    ],
+    [['--repo', 'r', '--namespace', 'prod'], /--namespace applies to the Kubernetes runtime only/],
+    [['--repo', 'r', '--runtime', 'kubernetes', '--namespace', 'Prod'], /--namespace 'Prod'/],
     [['--repo', 'r', '--branch', 'a..b'], /--branch 'a..b'/],
     [['--repo', 'r', '--http', '8080'], /--http '8080'/],
     [['--repo', 'r', 'extra'], /unexpected argument 'extra'/],

@@ -6,7 +6,16 @@ import { codes, stalled } from '../../errors.js';
 import { parseAuthor } from '../../autoscale/commit-message.js';
 import { assemble, defaultAutoscale, type AutoscaleConfig, type RunConfig } from '../../main.js';
 import { createLogger } from '../../platform/logger.js';
-import { badValue, branchOf, oneOf, parseCommand, stateDirOf, subPathOf } from '../args.js';
+import {
+  badValue,
+  branchOf,
+  oneOf,
+  parseCommand,
+  runtimeOptions,
+  runtimeTargetOf,
+  stateDirOf,
+  subPathOf,
+} from '../args.js';
 import type { CommandContext } from '../context.js';
 import { listenForStop } from '../stop-signals.js';
 
@@ -20,7 +29,15 @@ Options:
   --repo <url|path>        http(s) Git remote or local repository (required)
   --branch <name>          branch to follow (default: the remote's HEAD, else main)
   --path <dir>             sub-path of the repository holding the manifests (default: root)
-  --runtime local          where databases run (only local in this version)
+  --runtime <kind>         local (default): processes on this machine, state in --state-dir;
+                           kubernetes: StatefulSets in --namespace, the state in a ConfigMap
+                           and leadership in a Lease there (the data plane is not driven yet:
+                           see the README)
+  --kubeconfig <file>      with --runtime kubernetes: the cluster and credentials (default:
+                           in-cluster service account, else KUBECONFIG or ~/.kube/config)
+  --context <name>         with --runtime kubernetes: a context of the kubeconfig
+  --namespace <name>       with --runtime kubernetes: where the databases, state and Lease
+                           live (default: the context's namespace, else default)
   --volumes <kind>         auto | loop | directory: volumes of new members; loop = a real
                            XFS image per member, grown online (needs root, xfsprogs);
                            auto = loop where possible (default), else directory
@@ -56,7 +73,7 @@ const options = {
   repo: { type: 'string' },
   branch: { type: 'string' },
   path: { type: 'string' },
-  runtime: { type: 'string' },
+  ...runtimeOptions,
   interval: { type: 'string' },
   volumes: { type: 'string' },
   'git-credentials': { type: 'string' },
@@ -132,19 +149,15 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
       badValue('git-timeout', timeoutText, 'a duration of at least 100ms, e.g. 30s');
     gitTimeoutMs = d.ms;
   }
-  const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
-  if (runtime === 'kubernetes') {
-    throw stalled(codes.unsupported, 'the kubernetes runtime is not supported yet', {
-      hint: 'use --runtime local',
-    });
-  }
+  const target = runtimeTargetOf(values);
   const config: RunConfig = {
     repo: values.repo,
     branch: branchOf(values.branch),
     path: subPathOf(values.path),
     stateDir: stateDirOf(values['state-dir'], env),
     intervalMs,
-    runtime,
+    runtime: target.runtime,
+    ...(target.runtime === 'kubernetes' ? { kube: target.kube } : {}),
     credentialsFile: values['git-credentials'],
     gitTimeoutMs,
     volumes: oneOf('volumes', values.volumes, ['auto', 'loop', 'directory'] as const, 'auto'),

@@ -1,11 +1,12 @@
 import { codes, stalled } from '../../errors.js';
 import { toStatusDocument } from '../../reconcile/store.js';
 import { readControllerState } from '../controller-state.js';
-import { oneOf, parseCommand } from '../args.js';
+import { oneOf, parseCommand, runtimeOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { renderStatus } from '../status-table.js';
 
 export const statusHelp = `Usage: dbops status [DATABASE] [--output table|json] [--state-dir DIR]
+       [--runtime kubernetes [--kubeconfig FILE] [--context NAME] [--namespace NS]]
 
 Shows the databases, their members and OpsRequests as the controller last recorded them.
 --output json prints the stable document described in the README ("Status JSON").
@@ -13,9 +14,14 @@ Shows the databases, their members and OpsRequests as the controller last record
 
 /** `dbops status`: reads the controller's status file; works while the controller runs. */
 export async function statusCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommand('status', argv, { output: { type: 'string' } }, 1);
+  const { values, positionals } = parseCommand(
+    'status',
+    argv,
+    { output: { type: 'string' }, ...runtimeOptions },
+    1,
+  );
   const output = oneOf('output', values.output, ['table', 'json'] as const, 'table');
-  const state = await readControllerState(values['state-dir'], ctx);
+  const state = await readControllerState(values, ctx);
   const doc = toStatusDocument(state);
   const database = positionals[0];
   if (database && !doc.databases.some((d) => d.name === database)) {

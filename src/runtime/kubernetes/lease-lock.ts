@@ -99,19 +99,26 @@ export function leaseLock(o: LeaseLockOptions): LeaderLock {
 
   return {
     async acquire(signal?: AbortSignal): Promise<Leadership> {
-      for (let waitingSince = o.clock.now(); ;) {
+      // Said when standing by begins, then again every five lease durations.
+      let announced: number | undefined;
+      for (;;) {
         signal?.throwIfAborted();
+        let held: boolean | undefined;
         try {
-          if (await tryHold()) break;
+          held = await tryHold();
         } catch (err) {
           o.log.warn({ err: String(err), lease: name }, 'cannot read the leader Lease; retrying');
         }
-        if (o.clock.now() - waitingSince > 5 * durationMs) {
+        if (held) break;
+        if (
+          held === false &&
+          (announced === undefined || o.clock.now() - announced > 5 * durationMs)
+        ) {
           o.log.info(
             { lease: name, identity: o.identity },
             'standing by: another controller leads',
           );
-          waitingSince = o.clock.now();
+          announced = o.clock.now();
         }
         await o.clock.sleep(retryMs, signal);
       }
