@@ -192,7 +192,8 @@ function placeOf(
         log: log.child({ component: 'leader' }),
       }),
       store: configMapStateStore({ api: apis.core, namespace }),
-      runtime: () => Promise.resolve(new KubeRuntime({ config: kc, namespace, clock, log: rlog })),
+      runtime: () =>
+        Promise.resolve(new KubeRuntime({ config: kc, namespace, clock, log: rlog, identity })),
     };
   }
   return {

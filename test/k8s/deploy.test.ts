@@ -68,6 +68,7 @@ describe.skipIf(!bin)(`deploy/ on a real API server${skip ? ` (skipped: ${skip})
     expect(rows).toEqual(
       [
         'configmaps [get list create update patch delete]',
+        'events [create]',
         'leases.coordination.k8s.io [get create update]',
         'persistentvolumeclaims [get list patch deletecollection]',
         'poddisruptionbudgets.policy [get create patch]',
@@ -140,6 +141,18 @@ current-context: dbops
       );
       await until('least claim template', () => rt.finishVolumeExpansion('least', 2 * 1024 ** 3));
       await rt.restartMember('least', 'least-0');
+      // Events are best effort in the runtime, so check here that the Role lets it write them.
+      const reasons = await cp.kubectl(
+        'get',
+        'events',
+        '-n',
+        ns,
+        '--field-selector',
+        'involvedObject.name=data-least-0',
+        '-o',
+        'jsonpath={.items[*].reason}',
+      );
+      expect(reasons).toContain('VolumeExpansion');
       expect(await rt.list()).toEqual(['least']);
       await rt.wipe('least');
       await held.release();

@@ -187,6 +187,17 @@ allowVolumeExpansion: false
       expect(after.running).toBe(true);
       expect(after.instance).not.toBe(before.instance);
       expect(after.instance).toBe(await jsonpath('pod orders-1', '{.metadata.uid}'));
+      const events = await cp.kubectl(
+        'get',
+        'events',
+        '-n',
+        ns,
+        '--field-selector',
+        `involvedObject.uid=${before.instance}`,
+        '-o',
+        'jsonpath={.items[*].reason}',
+      );
+      expect(events).toContain('Restarting');
       expect((await rt.observe('orders'))!.members[0]!.instance).toBeDefined();
     });
 

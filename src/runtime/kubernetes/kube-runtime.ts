@@ -83,6 +83,8 @@ export interface KubeRuntimeOptions {
   image?: (spec: DatabaseSpec) => string;
   /** Deadline of waits inside a call, such as a restarted pod coming back (default 5 min). */
   waitMs?: number;
+  /** This controller, as its Events name it (reportingInstance). */
+  identity?: string;
 }
 
 export class KubeRuntime implements Runtime {
@@ -100,6 +102,46 @@ export class KubeRuntime implements Runtime {
     this.storage = apis.storage;
     this.applier = new Applier(o.config);
     this.ns = o.namespace;
+  }
+
+  /**
+   * Records a Kubernetes Event on the object dbops changed, for `kubectl describe` and
+   * `kubectl get events`. Best effort: an Event that cannot be written is logged, never a
+   * reason to fail the change it describes.
+   */
+  private async event(
+    target: { kind: string; name: string; apiVersion: string; uid?: string },
+    reason: string,
+    message: string,
+    type: 'Normal' | 'Warning' = 'Normal',
+  ): Promise<void> {
+    const now = new Date(this.o.clock.now());
+    try {
+      await this.core.createNamespacedEvent({
+        namespace: this.ns,
+        body: {
+          metadata: {
+            name: `${target.name}.${randomBytes(8).toString('hex')}`,
+            namespace: this.ns,
+          },
+          involvedObject: { ...target, namespace: this.ns },
+          reason,
+          message,
+          type,
+          source: { component: 'dbops' },
+          reportingComponent: 'dbops',
+          reportingInstance: this.o.identity ?? 'dbops',
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    } catch (err) {
+      this.o.log.warn(
+        { err: String(err), reason, object: target.name },
+        'could not record an Event',
+      );
+    }
   }
 
   private async spec(database: string): Promise<DatabaseSpec | undefined> {
@@ -257,6 +299,8 @@ export class KubeRuntime implements Runtime {
         .catch((err: unknown) => {
           if (!notFound(err)) throw err;
         });
+      const pod = { kind: 'Pod', apiVersion: 'v1', name: member, uid: before.instance };
+      await this.event(pod, 'Restarting', `dbops deleted ${member} to restart it`);
     }
     await waitFor(
       this.o.clock,
@@ -303,12 +347,28 @@ export class KubeRuntime implements Runtime {
     }
     const volume = this.volumeOf(claim, spec);
     if (volume.capacityBytes < bytes) {
-      await this.assertExpandable(claim);
+      const pvc = {
+        kind: 'PersistentVolumeClaim',
+        apiVersion: 'v1',
+        name,
+        ...(claim.metadata?.uid ? { uid: claim.metadata.uid } : {}),
+      };
+      try {
+        await this.assertExpandable(claim);
+      } catch (err) {
+        await this.event(pvc, 'VolumeExpansionRefused', (err as Error).message, 'Warning');
+        throw err;
+      }
       if (bytesOf(claim.spec?.resources?.requests?.storage) < bytes) {
         const body = { spec: { resources: { requests: { storage: String(bytes) } } } };
         await this.core.patchNamespacedPersistentVolumeClaim(
           { name, namespace: this.ns, body },
           merge,
+        );
+        await this.event(
+          pvc,
+          'VolumeExpansion',
+          `dbops asked ${bytes} bytes for ${name} (${mode})`,
         );
       }
       return waiting(`${name} resizing to ${bytes} bytes`);
@@ -371,6 +431,14 @@ export class KubeRuntime implements Runtime {
             namespace: this.ns,
             propagationPolicy: 'Orphan',
           });
+          const set = {
+            kind: 'StatefulSet',
+            apiVersion: 'apps/v1',
+            name,
+            uid: sts.metadata?.uid ?? '',
+          };
+          const message = `dbops replaces ${name} with a ${grown.storageBytes}-byte claim template; its pods stay`;
+          await this.event(set, 'ClaimTemplateReplaced', message);
         }
         return waiting(`${name} being replaced with its new claim template`, 500);
       }
