@@ -38,6 +38,8 @@ export interface ControlPlane {
   /** The name of the kwok node pods land on. */
   node: string;
   kubectl(...args: string[]): Promise<string>;
+  /** `kubectl apply -f` of `manifest` (YAML text, several documents allowed). */
+  apply(manifest: string): Promise<void>;
   /** Stops every process and removes the directory. */
   stop(): Promise<void>;
 }
@@ -273,7 +275,13 @@ status:
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    return { dir, kubeconfig, server, node, kubectl, stop };
+    let applied = 0;
+    const apply = async (manifest: string) => {
+      const file = join(dir, `apply-${++applied}.yaml`);
+      await writeFile(file, manifest);
+      await kubectl('apply', '-f', file);
+    };
+    return { dir, kubeconfig, server, node, kubectl, apply, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -327,3 +335,17 @@ export function playStorageDriver(kubeconfig: string, ns: string): { stop(): voi
   }, 150);
   return { stop: () => clearInterval(timer) };
 }
+
+/** A StorageClass of the storage driver the tests play (playStorageDriver). */
+export function storageClass(name: string, allowVolumeExpansion: boolean): string {
+  return `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: ${name} }
+provisioner: dbops.test
+allowVolumeExpansion: ${allowVolumeExpansion}
+`;
+}
+
+/** A Namespace. */
+export const namespace = (name: string) =>
+  `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name} }\n`;

@@ -2,7 +2,6 @@
 // real child processes. The pods run no server (kwok), so the databases never become Ready
 // here: what is tried is the composition (Lease, state ConfigMap, objects, credentials).
 import type { ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
@@ -10,8 +9,10 @@ import { exited } from '../helpers/crash-runner.js';
 import { runDbops, spawnDbops } from '../helpers/cli-process.js';
 import { startGitFixture, type GitFixture } from '../helpers/git-fixture.js';
 import {
+  namespace,
   playStorageDriver,
   startControlPlane,
+  storageClass,
   type ControlPlane,
 } from '../helpers/kube-control-plane.js';
 
@@ -61,20 +62,7 @@ describe.skipIf(!bin)(`dbops --runtime kubernetes${skip ? ` (skipped: ${skip})` 
 
   beforeAll(async () => {
     cp = await startControlPlane(bin);
-    await writeFile(
-      join(cp.dir, 'setup.yaml'),
-      `apiVersion: v1
-kind: Namespace
-metadata: { name: ${ns} }
----
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: expandable }
-provisioner: dbops.test
-allowVolumeExpansion: true
-`,
-    );
-    await cp.kubectl('apply', '-f', join(cp.dir, 'setup.yaml'));
+    await cp.apply(`${namespace(ns)}---\n${storageClass('expandable', true)}`);
     driver = playStorageDriver(cp.kubeconfig, ns);
     fx = await startGitFixture('kube-cli', { 'databases/cache.yaml': cache });
   });

@@ -5,20 +5,21 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import { kubeApis, loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
 import { KubeRuntime } from '../../src/runtime/kubernetes/kube-runtime.js';
 import { leaseLock } from '../../src/runtime/kubernetes/lease-lock.js';
 import { configMapStateStore } from '../../src/runtime/kubernetes/state-store.js';
-import type { Progress } from '../../src/runtime/runtime.js';
 import { emptyState } from '../../src/reconcile/store.js';
 import {
   playStorageDriver,
   startControlPlane,
+  storageClass,
   type ControlPlane,
 } from '../helpers/kube-control-plane.js';
+import { untilDone } from '../runtime/helpers.js';
 import { redisSpec } from '../runtime/specs.js';
 
 const bin = inject('kubeBin');
@@ -94,11 +95,7 @@ describe.skipIf(!bin)(`deploy/ on a real API server${skip ? ` (skipped: ${skip})
   });
 
   it('is enough: the runtime, the Lease and the state store work with the ServiceAccount token', async () => {
-    await writeFile(
-      join(cp.dir, 'class.yaml'),
-      'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: { name: expandable }\nprovisioner: dbops.test\nallowVolumeExpansion: true\n',
-    );
-    await cp.kubectl('apply', '-f', join(cp.dir, 'class.yaml'));
+    await cp.apply(storageClass('expandable', true));
     const token = (await cp.kubectl('create', 'token', 'dbops', '-n', ns)).trim();
     const kubeconfig = join(cp.dir, 'sa-kubeconfig');
     await writeFile(
@@ -130,16 +127,13 @@ current-context: dbops
       expect(await store.load()).toMatchObject({ runtime: 'kubernetes' });
       const rt = new KubeRuntime({ config, namespace, clock: systemClock, log: silentLogger() });
       const spec = redisSpec('least', { storageClassName: 'expandable' });
-      const until = <T>(what: string, call: () => Promise<Progress<T>>) =>
-        waitFor(systemClock, what, async () => ((await call()).done ? true : undefined), {
-          timeoutMs: 60_000,
-          intervalMs: 200,
-        });
-      await until('least Ready', () => rt.ensureMembers(spec, topology(spec)));
-      await until('least-0 grown', () =>
+      await untilDone('least Ready', () => rt.ensureMembers(spec, topology(spec)));
+      await untilDone('least-0 grown', () =>
         rt.expandVolume('least', 'least-0', 2 * 1024 ** 3, 'Online'),
       );
-      await until('least claim template', () => rt.finishVolumeExpansion('least', 2 * 1024 ** 3));
+      await untilDone('least claim template', () =>
+        rt.finishVolumeExpansion('least', 2 * 1024 ** 3),
+      );
       await rt.restartMember('least', 'least-0');
       // Events are best effort in the runtime, so check here that the Role lets it write them.
       const reasons = await cp.kubectl(

@@ -2,8 +2,6 @@
 // and scheduler, with kwok as the kubelet. The test plays the storage driver
 // (playStorageDriver). No database server runs in the pods (kwok runs no containers): the
 // data plane is not tried here.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { codes } from '../../src/errors.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
@@ -11,12 +9,15 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import { loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
 import { KubeRuntime } from '../../src/runtime/kubernetes/kube-runtime.js';
-import type { ExpansionMode, Progress } from '../../src/runtime/runtime.js';
+import type { ExpansionMode } from '../../src/runtime/runtime.js';
 import {
+  namespace,
   playStorageDriver,
   startControlPlane,
+  storageClass,
   type ControlPlane,
 } from '../helpers/kube-control-plane.js';
+import { untilDone } from '../runtime/helpers.js';
 import { postgresSpec, redisSpec } from '../runtime/specs.js';
 
 const bin = inject('kubeBin');
@@ -32,39 +33,11 @@ describe.skipIf(!bin)(
     let driver: { stop(): void } | undefined;
     const jsonpath = (what: string, path: string) =>
       cp.kubectl('get', '-n', ns, ...what.split(' '), '-o', `jsonpath=${path}`);
-    const until = <T>(what: string, call: () => Promise<Progress<T>>) =>
-      waitFor(
-        systemClock,
-        what,
-        async () => {
-          const p = await call();
-          return p.done ? { value: p.value } : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 200 },
-      ).then((r) => r.value);
 
     beforeAll(async () => {
       cp = await startControlPlane(bin);
-      await writeFile(
-        join(cp.dir, 'classes.yaml'),
-        `apiVersion: v1
-kind: Namespace
-metadata: { name: ${ns} }
----
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: expandable }
-provisioner: dbops.test
-allowVolumeExpansion: true
----
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: { name: fixed }
-provisioner: dbops.test
-allowVolumeExpansion: false
-`,
-      );
-      await cp.kubectl('apply', '-f', join(cp.dir, 'classes.yaml'));
+      const classes = `${storageClass('expandable', true)}---\n${storageClass('fixed', false)}`;
+      await cp.apply(`${namespace(ns)}---\n${classes}`);
       rt = new KubeRuntime({
         config: loadKubeConfig({ kubeconfig: cp.kubeconfig }).config,
         namespace: ns,
@@ -89,7 +62,7 @@ allowVolumeExpansion: false
           done: false,
           waiting: expect.stringMatching(/pods not Ready yet/) as unknown,
         });
-        await until(`${spec.name} Ready`, () => rt.ensureMembers(spec, topology(spec)));
+        await untilDone(`${spec.name} Ready`, () => rt.ensureMembers(spec, topology(spec)));
       }
       expect(await rt.list()).toEqual(['cache', 'orders']);
       const orders = (await rt.observe('orders'))!;
@@ -125,13 +98,13 @@ allowVolumeExpansion: false
       async (mode, samePod) => {
         const name = `grow-${mode.toLowerCase()}`;
         const spec = redisSpec(name, { storageClassName: 'expandable' });
-        await until(`${name} Ready`, () => rt.ensureMembers(spec, topology(spec)));
+        await untilDone(`${name} Ready`, () => rt.ensureMembers(spec, topology(spec)));
         const uid = await jsonpath(`pod ${name}-0`, '{.metadata.uid}');
-        const grown = await until(`${name}-0 grown`, () =>
+        const grown = await untilDone(`${name}-0 grown`, () =>
           rt.expandVolume(name, `${name}-0`, 2 * GiB, mode),
         );
         expect(grown.capacityBytes).toBe(2 * GiB);
-        await until(`${name} claim template replaced`, () =>
+        await untilDone(`${name} claim template replaced`, () =>
           rt.finishVolumeExpansion(name, 2 * GiB),
         );
         expect(
@@ -166,7 +139,7 @@ allowVolumeExpansion: false
 
     it('refuses, by name, to grow a volume whose StorageClass does not allow it, and changes nothing', async () => {
       const spec = redisSpec('stuck', { storageClassName: 'fixed' });
-      await until('stuck Ready', () => rt.ensureMembers(spec, topology(spec)));
+      await untilDone('stuck Ready', () => rt.ensureMembers(spec, topology(spec)));
       const err = await rt.expandVolume('stuck', 'stuck-0', 2 * GiB, 'Online').then(
         () => undefined,
         (e: unknown) => e as { code: string; message: string },

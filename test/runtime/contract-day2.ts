@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseSpec } from '../../src/api/desired.js';
 import { DbopsError, codes } from '../../src/errors.js';
-import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { topology } from '../../src/plan/topology.js';
 import type { ExpansionMode, Runtime } from '../../src/runtime/runtime.js';
 import type { ContractHarness, RuntimeContractOptions } from './harness.js';
-import { pgQuery, redisClient, waitRunning } from './helpers.js';
+import { pgQuery, redisClient, untilDone, waitRunning } from './helpers.js';
 import { postgresSpec, redisSpec } from './specs.js';
 
 const GIB = 1024 * 1024 * 1024;
@@ -32,14 +32,8 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
       );
     /** expandVolume until it is done (a runtime may wait for the volume's new size). */
     const expand = (db: string, member: string, bytes: number, mode: ExpansionMode) =>
-      waitFor(
-        systemClock,
-        `${member} grown to ${bytes} bytes (${mode})`,
-        async () => {
-          const p = await rt.expandVolume(db, member, bytes, mode);
-          return p.done ? p.value : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 200 },
+      untilDone(`${member} grown to ${bytes} bytes (${mode})`, () =>
+        rt.expandVolume(db, member, bytes, mode),
       );
     const redisGet = async (port: number, password: string, key: string) => {
       const r = await redisClient(port, password);

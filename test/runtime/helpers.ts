@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
-import type { ObservedDatabase, Runtime } from '../../src/runtime/runtime.js';
+import type { ObservedDatabase, Progress, Runtime } from '../../src/runtime/runtime.js';
 
 const exec = promisify(execFile);
 
@@ -119,4 +119,25 @@ export async function releaseLoops(dir: string): Promise<void> {
   for (const dev of await loopDevicesUnder(dir)) {
     await exec('losetup', ['-d', dev], { env: sbinEnv }).catch(() => undefined);
   }
+}
+
+/**
+ * Calls `call` until the runtime says it is done (a runtime may answer "waiting": a PVC
+ * resizing, pods coming up) and returns its value; fails after `timeoutMs`.
+ */
+export async function untilDone<T>(
+  what: string,
+  call: () => Promise<Progress<T>>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const r = await waitFor(
+    systemClock,
+    what,
+    async () => {
+      const p = await call();
+      return p.done ? { value: p.value } : undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+  return r.value;
 }
