@@ -48,6 +48,7 @@ import {
   redisPort,
   selectorOf,
   statefulSetNames,
+  type OwnerReference,
 } from './objects.js';
 
 const status = (err: unknown) => (err instanceof ApiException ? err.code : undefined);
@@ -246,7 +247,14 @@ export class KubeRuntime implements Runtime {
 
   /** The root first (its uid owns the rest), then the credentials, created once. */
   async ensureCredentials(spec: DatabaseSpec): Promise<Credentials> {
-    const owner = await this.applier.root(spec, this.ns);
+    return this.credentialsOwnedBy(spec, await this.applier.root(spec, this.ns));
+  }
+
+  /** The credentials, created once under `owner` (the root already applied). */
+  private async credentialsOwnedBy(
+    spec: DatabaseSpec,
+    owner: OwnerReference,
+  ): Promise<Credentials> {
     const known = await this.credentials(spec.name);
     if (known) return known;
     const creds = {
@@ -267,8 +275,9 @@ export class KubeRuntime implements Runtime {
   }
 
   private async apply(spec: DatabaseSpec): Promise<void> {
+    // The root once: it records the spec, and its uid owns the rest.
     const owner = await this.applier.root(spec, this.ns);
-    const { password } = await this.ensureCredentials(spec);
+    const { password } = await this.credentialsOwnedBy(spec, owner);
     const image = this.o.image?.(spec) ?? defaultImage(spec);
     for (const obj of databaseObjects({ spec, namespace: this.ns, owner, password, image })) {
       await this.applier.apply(obj);
