@@ -18,6 +18,7 @@ describe('summarize', () => {
     name: string;
     conds: Condition[];
     activity: Activity;
+    required?: string[];
     phase: string;
     ready: Condition['status'];
     reconciling: Pick<Condition, 'status' | 'reason' | 'message'>;
@@ -26,6 +27,28 @@ describe('summarize', () => {
       name: 'members ready and nothing else asked: Ready',
       conds: [c('MembersReady', 'True')],
       activity: idle,
+      phase: 'Ready',
+      ready: 'True',
+      reconciling: { status: 'False', reason: Reason.Succeeded, message: '' },
+    },
+    {
+      name: 'a Redis Cluster whose health no step has reported yet: Provisioning, not Ready',
+      conds: [c('MembersReady', 'True')],
+      activity: { kind: 'retrying', message: 'members: servers not answering yet' },
+      required: ['ClusterHealthy'],
+      phase: 'Provisioning',
+      ready: 'False',
+      reconciling: {
+        status: 'True',
+        reason: Reason.Retrying,
+        message: 'members: servers not answering yet',
+      },
+    },
+    {
+      name: 'a required condition present and True: Ready',
+      conds: [c('MembersReady', 'True'), c('ReplicationHealthy', 'True')],
+      activity: idle,
+      required: ['ReplicationHealthy'],
       phase: 'Ready',
       ready: 'True',
       reconciling: { status: 'False', reason: Reason.Succeeded, message: '' },
@@ -111,8 +134,8 @@ describe('summarize', () => {
       },
     },
   ];
-  it.each(cases)('$name', ({ conds, activity, phase, ready, reconciling }) => {
-    expect(summarize(conds, t0, activity)).toBe(phase);
+  it.each(cases)('$name', ({ conds, activity, required, phase, ready, reconciling }) => {
+    expect(summarize(conds, t0, activity, required)).toBe(phase);
     expect(find(conds, Cond.Ready)?.status).toBe(ready);
     expect(find(conds, Cond.Reconciling)).toMatchObject(reconciling);
     expect(find(conds, Cond.Stalled)?.status).toBe(
@@ -124,6 +147,8 @@ describe('summarize', () => {
     const conds = [c('MembersReady', 'False', 'not running: a-0')];
     summarize(conds, t0, idle);
     expect(find(conds, Cond.Ready)?.message).toBe('not running: a-0');
+    summarize(conds, t0, idle, ['ClusterHealthy']);
+    expect(find(conds, Cond.Ready)?.message).toBe('not running: a-0; ClusterHealthy not known yet');
   });
 
   it('clears Stalled once the database progresses again', () => {

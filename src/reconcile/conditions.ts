@@ -54,7 +54,13 @@ const readiness = [Cond.MembersReady, Cond.ClusterHealthy, Cond.ReplicationHealt
  * does (`activity`). The one writer of the summary conditions (Flux `summarize`): every
  * caller assigns the returned phase.
  */
-export function summarize(list: Condition[], now: number, activity: Activity): DatabasePhase {
+export function summarize(
+  list: Condition[],
+  now: number,
+  activity: Activity,
+  /** Detail conditions that must be present (and True): those the spec makes apply. */
+  required: readonly string[] = [],
+): DatabasePhase {
   // Once a database was Ready, losing readiness is NotReady; before that it is Provisioning.
   const prior = list.find((c) => c.type === Cond.Ready);
   const everReady =
@@ -66,7 +72,12 @@ export function summarize(list: Condition[], now: number, activity: Activity): D
   const failing = readiness
     .map((t) => list.find((c) => c.type === t))
     .filter((c): c is Condition => c !== undefined && c.status !== 'True');
-  const ready = !halted && failing.length === 0 && list.some((c) => c.type === Cond.MembersReady);
+  const missing = required.filter((t) => !list.some((c) => c.type === t));
+  const ready =
+    !halted &&
+    failing.length === 0 &&
+    missing.length === 0 &&
+    list.some((c) => c.type === Cond.MembersReady);
   if (halted) {
     put(list, now, Cond.Ready, 'False', Reason.Halted, 'the database is halted; data is kept');
   } else if (ready) {
@@ -76,6 +87,7 @@ export function summarize(list: Condition[], now: number, activity: Activity): D
       failing
         .map((c) => c.message)
         .filter(Boolean)
+        .concat(missing.map((t) => `${t} not known yet`))
         .join('; ') || 'not ready yet';
     put(list, now, Cond.Ready, 'False', everReady ? Reason.NotReady : Reason.Provisioning, why);
   }

@@ -12,6 +12,7 @@ import { deriveOperations } from './derive.js';
 import { opsOf, skipPendingAtCreation } from './ledger.js';
 import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
 import { runStoredOperation } from './run-operation.js';
+import { requiredConditions } from './steps.js';
 import type { ControllerState, DatabaseRecord } from './store.js';
 
 /** What bringing one database to its target needs from the controller. */
@@ -37,11 +38,12 @@ export async function ensureDatabase(
 ): Promise<number | undefined> {
   const { clock, state } = deps;
   if (!rec.applied) {
-    rec.phase = summarize(rec.conditions, clock.now(), {
-      kind: 'progressing',
-      reason: Reason.Progressing,
-      message: 'provisioning',
-    });
+    rec.phase = summarize(
+      rec.conditions,
+      clock.now(),
+      { kind: 'progressing', reason: Reason.Progressing, message: 'provisioning' },
+      requiredConditions(action.spec),
+    );
     const again = await reconcileDatabase(action, rec, deps);
     if (rec.conditions.some((c) => c.type === Cond.MembersReady && c.status === 'True')) {
       rec.applied = action.spec;

@@ -9,7 +9,7 @@ import { topology } from '../plan/topology.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { DatabaseClients } from './clients.js';
 import { setCondition, summarize, type Activity } from './conditions.js';
-import { applyObserved, ensureSteps, type DbContext } from './steps.js';
+import { applyObserved, ensureSteps, requiredConditions, type DbContext } from './steps.js';
 import type { DatabaseRecord } from './store.js';
 
 /** Dependencies of a database reconcile. */
@@ -37,8 +37,8 @@ export async function reconcileDatabase(
   const log = deps.log.child({ database: action.database });
   const now = () => deps.clock.now();
   const started = now();
-  const done = (activity: Activity) => {
-    record.phase = summarize(record.conditions, now(), activity);
+  const done = (activity: Activity, required: readonly string[] = []) => {
+    record.phase = summarize(record.conditions, now(), activity, required);
     deps.metrics.reconcileDone(action.database, resultOf(activity), (now() - started) / 1000);
   };
   switch (action.type) {
@@ -103,11 +103,13 @@ export async function reconcileDatabase(
   };
   let activity: Activity = { kind: 'idle' };
   let retryAfterMs: number | undefined;
+  let failedAt: string | undefined;
   for (const step of ensureSteps) {
     try {
       await step.run(ctx);
     } catch (err) {
       if (deps.signal.aborted) return;
+      failedAt = step.name;
       const message = `${step.name}: ${formatError(err)}`;
       log.warn({ step: step.name, err: formatError(err) }, 'step failed');
       const retry = retryOf(err);
@@ -130,7 +132,19 @@ export async function reconcileDatabase(
   } catch (err) {
     log.warn({ err: formatError(err) }, 'observe failed');
   }
-  done(activity);
+  // Members that run (a pod Ready) but that ensureMembers still waits for are not ready:
+  // their servers do not answer yet.
+  if (failedAt === 'members' && activity.kind !== 'idle' && 'message' in activity) {
+    setCondition(
+      record.conditions,
+      now(),
+      Cond.MembersReady,
+      'False',
+      Reason.MembersNotReady,
+      activity.message,
+    );
+  }
+  done(activity, requiredConditions(spec));
   return retryAfterMs;
 }
 

@@ -11,6 +11,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { summarize } from './conditions.js';
 import { resolve, type StoredOp } from './derive.js';
+import { requiredConditions } from './steps.js';
 import type { DatabaseRecord } from './store.js';
 
 /** What running an operation needs. */
@@ -85,11 +86,16 @@ export async function runStoredOperation(
   const after = current.data.after as DatabaseSpec;
   const plan = current.data.plan as OpPlan;
   const ctx = contextOf(before, after);
-  rec.phase = summarize(rec.conditions, deps.clock.now(), {
-    kind: 'progressing',
-    reason: Reason.OperationProgressing,
-    message: `${current.type} ${current.id}`,
-  });
+  rec.phase = summarize(
+    rec.conditions,
+    deps.clock.now(),
+    {
+      kind: 'progressing',
+      reason: Reason.OperationProgressing,
+      message: `${current.type} ${current.id}`,
+    },
+    requiredConditions(after),
+  );
   let steps;
   try {
     steps = stepsOf(plan);

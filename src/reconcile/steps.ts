@@ -61,6 +61,7 @@ export const ensureCluster: Step = async (ctx) => {
       ordinal: m.ordinal,
       host: o?.endpoint.host ?? '127.0.0.1',
       port: o?.endpoint.port ?? 0,
+      ...(o?.peer ? { announce: o.peer } : {}),
     };
   });
   const report = await ctx.clients.ensureCluster({
@@ -205,6 +206,17 @@ export function applyObserved(
   } else {
     clearCondition(record.conditions, Cond.VersionSubstituted);
   }
+}
+
+/**
+ * The detail conditions a database of `spec` cannot be Ready without, beyond MembersReady:
+ * a Redis Cluster is not Ready before its cluster is healthy, nor a Postgres with standbys
+ * before they stream, even while those steps have not run yet.
+ */
+export function requiredConditions(spec: DatabaseSpec): string[] {
+  if (spec.kind === 'Redis' && spec.mode === 'Cluster') return [Cond.ClusterHealthy];
+  if (spec.kind === 'Postgres' && spec.replicas > 1) return [Cond.ReplicationHealthy];
+  return [];
 }
 
 /** The sub-reconcilers of an `ensure`, in order. */
