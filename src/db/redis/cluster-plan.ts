@@ -1,5 +1,6 @@
 import { isFailedOrNoAddr } from './cluster-nodes.js';
 import {
+  announced,
   knowsAt,
   meeting,
   roleOf,
@@ -94,7 +95,9 @@ export function planCluster(
 /** True when every reachable member knows every other at its current address. Pure. */
 export function allKnowEachOther(views: readonly MemberView[]): boolean {
   return views.every((a) =>
-    views.every((b) => a.id === b.id || knowsAt(a, b.id, b.member.host, b.member.port)),
+    views.every(
+      (b) => a.id === b.id || knowsAt(a, b.id, announced(b.member).host, announced(b.member).port),
+    ),
   );
 }
 
@@ -130,11 +133,12 @@ function planMeets(views: readonly MemberView[]): ClusterAction[] {
     views.filter(
       (b) =>
         b.id !== a.id &&
-        !knowsAt(a, b.id, b.member.host, b.member.port) &&
-        !meeting(a, b.member.host, b.member.port),
+        !knowsAt(a, b.id, announced(b.member).host, announced(b.member).port) &&
+        !meeting(a, announced(b.member).host, announced(b.member).port),
     );
   const known = (a: MemberView) =>
-    views.filter((b) => knowsAt(a, b.id, b.member.host, b.member.port)).length;
+    views.filter((b) => knowsAt(a, b.id, announced(b.member).host, announced(b.member).port))
+      .length;
   let introducer: MemberView | undefined;
   for (const v of views) if (!introducer || known(v) > known(introducer)) introducer = v;
   const toMeet = (a: MemberView): ClusterAction[] =>
@@ -142,8 +146,7 @@ function planMeets(views: readonly MemberView[]): ClusterAction[] {
       type: 'meet',
       on: a.member.name,
       target: b.member.name,
-      host: b.member.host,
-      port: b.member.port,
+      ...announced(b.member),
     }));
   const first = introducer ? toMeet(introducer) : [];
   if (first.length > 0) return first;

@@ -6,8 +6,19 @@ export interface ClusterMember {
   name: string;
   shard: number;
   ordinal: number;
+  /** Where dbops connects to it. */
   host: string;
   port: number;
+  /**
+   * Where the other members know it (its cluster-announce address), when that differs from
+   * where dbops connects: a pod's address behind a port-forward.
+   */
+  announce?: { host: string; port: number };
+}
+
+/** The address the cluster knows `m` by: what MEETs name and CLUSTER NODES lists. */
+export function announced(m: ClusterMember): { host: string; port: number } {
+  return m.announce ?? { host: m.host, port: m.port };
 }
 
 /** What one reachable member reports about itself and the cluster. */

@@ -1,6 +1,13 @@
 import type { ClusterAction } from './cluster-plan.js';
 import { isSettled } from './cluster-nodes.js';
-import { knowsAt, roleOf, self, type ClusterMember, type MemberView } from './cluster-view.js';
+import {
+  announced,
+  knowsAt,
+  roleOf,
+  self,
+  type ClusterMember,
+  type MemberView,
+} from './cluster-view.js';
 import { formatRanges, toRanges, type SlotRange } from './slots.js';
 
 /** Inputs for one shard's decisions. */
@@ -29,8 +36,9 @@ export interface ShardPlan {
 export function idOf(m: ClusterMember, views: readonly MemberView[]): string | undefined {
   const own = views.find((v) => v.member.name === m.name);
   if (own) return own.id;
+  const at = announced(m);
   for (const v of views) {
-    const n = v.nodes.find((x) => x.host === m.host && x.port === m.port && isSettled(x));
+    const n = v.nodes.find((x) => x.host === at.host && x.port === at.port && isSettled(x));
     if (n) return n.id;
   }
   return undefined;
@@ -94,6 +102,7 @@ export function planShard(input: ShardInput): ShardPlan {
       out.slotActions.push({ type: 'add-slots', on: master.name, ranges: toRanges(unassigned) });
     }
   }
+  const masterAt = announced(master);
   for (const m of sorted) {
     if (m === master) continue;
     const v = view(m);
@@ -103,9 +112,10 @@ export function planShard(input: ShardInput): ShardPlan {
     if (!masterId) out.waiting.push(`${m.name} waits for ${master.name}'s node id`);
     else if (roleOf(v) === 'replica' && me?.masterId === masterId) {
       const from = v.replicatesFrom;
-      const moved = from !== undefined && (from.host !== master.host || from.port !== master.port);
+      const moved =
+        from !== undefined && (from.host !== masterAt.host || from.port !== masterAt.port);
       // Redis does not repoint replication when it learns a master's new address by gossip.
-      if (moved && v.masterLinkUp !== true && knowsAt(v, masterId, master.host, master.port)) {
+      if (moved && v.masterLinkUp !== true && knowsAt(v, masterId, masterAt.host, masterAt.port)) {
         out.replicaActions.push({ type: 'replicate', on: m.name, master: master.name, masterId });
       } else if (v.masterLinkUp !== true) {
         out.waiting.push(`${m.name}: replication link to ${master.name} is not up yet`);
@@ -119,7 +129,7 @@ export function planShard(input: ShardInput): ShardPlan {
       out.problems.push(
         `${m.name} is a master without slots holding ${v.keys} keys: dbops will not discard them; empty it (FLUSHALL) to let it replicate ${master.name}`,
       );
-    } else if (!knowsAt(v, masterId, master.host, master.port)) {
+    } else if (!knowsAt(v, masterId, masterAt.host, masterAt.port)) {
       out.waiting.push(`${m.name} does not know ${master.name} yet`);
     } else {
       out.replicaActions.push({ type: 'replicate', on: m.name, master: master.name, masterId });
