@@ -37,7 +37,13 @@ export interface ObservedMember {
   shard: number;
   ordinal: number;
   role: PlannedRole;
+  /** Where the controller reaches the member (a local port-forward, or the member itself). */
   endpoint: Endpoint;
+  /**
+   * Where the other members reach it, when that differs from `endpoint` (a pod's address
+   * behind a port-forward): what a Redis Cluster member is met and announced at.
+   */
+  peer?: Endpoint;
   /** Process (or pod) alive and accepting connections on its port. */
   running: boolean;
   /**
