@@ -179,7 +179,7 @@ function placeOf(
 ): { leader: LeaderLock; store: StateStore; runtime: () => Promise<Runtime> } {
   const rlog = log.child({ component: 'runtime' });
   if (config.runtime === 'kubernetes') {
-    const { config: kc, namespace } = loadKubeConfig(config.kube ?? {}, env);
+    const { config: kc, namespace, reach } = loadKubeConfig(config.kube ?? {}, env);
     const apis = kubeApis(kc);
     const identity = `${env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
     return {
@@ -193,7 +193,17 @@ function placeOf(
       }),
       store: configMapStateStore({ api: apis.core, namespace }),
       runtime: () =>
-        Promise.resolve(new KubeRuntime({ config: kc, namespace, clock, log: rlog, identity })),
+        Promise.resolve(
+          new KubeRuntime({
+            config: kc,
+            namespace,
+            clock,
+            log: rlog,
+            identity,
+            reach,
+            prober: memberProber,
+          }),
+        ),
     };
   }
   return {

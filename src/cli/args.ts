@@ -43,12 +43,21 @@ export const runtimeOptions = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   namespace: { type: 'string' },
+  reach: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** The runtime a command is aimed at, from `runtimeOptions`. */
 export type RuntimeTarget =
   | { runtime: 'local' }
-  | { runtime: 'kubernetes'; kube: { kubeconfig?: string; context?: string; namespace?: string } };
+  | {
+      runtime: 'kubernetes';
+      kube: {
+        kubeconfig?: string;
+        context?: string;
+        namespace?: string;
+        reach?: 'pod' | 'port-forward';
+      };
+    };
 
 /**
  * Reads --runtime (local | kubernetes) and its Kubernetes flags; a Kubernetes flag without
@@ -59,12 +68,16 @@ export function runtimeTargetOf(values: {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  reach?: string;
 }): RuntimeTarget {
   const runtime = oneOf('runtime', values.runtime, ['local', 'kubernetes'] as const, 'local');
   const kube = {
     ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.context !== undefined ? { context: values.context } : {}),
     ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+    ...(values.reach !== undefined
+      ? { reach: oneOf('reach', values.reach, ['pod', 'port-forward'] as const, 'pod') }
+      : {}),
   };
   if (runtime === 'local') {
     const given = Object.keys(kube)[0];

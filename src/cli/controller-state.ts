@@ -8,6 +8,7 @@ import type { Credentials } from '../runtime/runtime.js';
 import { systemClock } from '../platform/clock.js';
 import { silentLogger } from '../platform/logger.js';
 import { kubeApis, loadKubeConfig } from '../runtime/kubernetes/kube-config.js';
+import { memberProber } from '../main.js';
 import { KubeRuntime } from '../runtime/kubernetes/kube-runtime.js';
 import { configMapStateStore } from '../runtime/kubernetes/state-store.js';
 import { runtimeTargetOf, stateDirOf } from './args.js';
@@ -34,7 +35,15 @@ export function controllerRecords(flags: RecordsFlags, ctx: CommandContext): Con
   if (target.runtime === 'kubernetes') {
     const { config, namespace } = loadKubeConfig(target.kube, ctx.env);
     const store = configMapStateStore({ api: kubeApis(config).core, namespace });
-    const runtime = new KubeRuntime({ config, namespace, clock: systemClock, log: silentLogger() });
+    // Only credentials are read: the servers are never reached.
+    const runtime = new KubeRuntime({
+      config,
+      namespace,
+      clock: systemClock,
+      log: silentLogger(),
+      reach: 'pod',
+      prober: memberProber,
+    });
     return { location: store.location, store, credentials: (db) => runtime.credentials(db) };
   }
   const stateDir = resolve(ctx.cwd, stateDirOf(flags['state-dir'], ctx.env));

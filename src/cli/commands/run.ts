@@ -38,6 +38,9 @@ Options:
   --context <name>         with --runtime kubernetes: a context of the kubeconfig
   --namespace <name>       with --runtime kubernetes: where the databases, state and Lease
                            live (default: the context's namespace, else default)
+  --reach <how>            with --runtime kubernetes: how the controller reaches the servers:
+                           pod (their addresses; the default in a pod) or port-forward
+                           (through the API server; the default outside the cluster)
   --volumes <kind>         auto | loop | directory: volumes of new members; loop = a real
                            XFS image per member, grown online (needs root, xfsprogs);
                            auto = loop where possible (default), else directory

@@ -19,6 +19,11 @@ export interface KubeTarget {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  /**
+   * How the controller reaches the database servers: `pod` (their addresses: in the cluster)
+   * or `port-forward` (through the API server). Default: `pod` in a pod, else `port-forward`.
+   */
+  reach?: 'pod' | 'port-forward';
 }
 
 /** Where a pod's service account token is mounted. */
@@ -32,9 +37,15 @@ const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 export function loadKubeConfig(
   target: KubeTarget,
   env: NodeJS.ProcessEnv = process.env,
-): { config: KubeConfig; namespace: string; source: string } {
+): {
+  config: KubeConfig;
+  namespace: string;
+  source: string;
+  reach: 'pod' | 'port-forward';
+} {
   const config = new KubeConfig();
   let source: string;
+  let inCluster = false;
   if (target.kubeconfig) {
     if (!existsSync(target.kubeconfig)) {
       throw stalled(codes.config, `kubeconfig ${target.kubeconfig} does not exist`, {
@@ -46,6 +57,7 @@ export function loadKubeConfig(
   } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${serviceAccountDir}/token`)) {
     config.loadFromCluster();
     source = 'the in-cluster service account';
+    inCluster = true;
   } else {
     config.loadFromDefault();
     source = env.KUBECONFIG ?? '~/.kube/config';
@@ -67,7 +79,12 @@ export function loadKubeConfig(
     config.setCurrentContext(target.context);
   }
   const fromContext = config.getContextObject(config.getCurrentContext())?.namespace;
-  return { config, namespace: target.namespace ?? fromContext ?? 'default', source };
+  return {
+    config,
+    namespace: target.namespace ?? fromContext ?? 'default',
+    source,
+    reach: target.reach ?? (inCluster ? 'pod' : 'port-forward'),
+  };
 }
 
 /** The API groups the Kubernetes runtime uses, on one configuration. */

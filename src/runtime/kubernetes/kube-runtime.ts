@@ -1,10 +1,12 @@
 /**
  * The Kubernetes runtime: members are the pods of StatefulSets, volumes their PVCs, credentials
- * a Secret per database. This version drives the objects (objects.ts) and their lifecycle:
- * provision, observe, halt, wipe, restart and volume expansion. Not yet: the data plane
- * through port-forwards (validateConfig, the Redis Cluster and Postgres standby logic over
- * pod addresses), volume usage from kubelet stats, events from watches; those calls fail with
- * a clear "not supported yet" instead of pretending.
+ * a Secret per database. It drives the objects (objects.ts) and their lifecycle: provision,
+ * observe, halt, wipe, restart and volume expansion. The controller reaches the servers at the
+ * pods' addresses when it runs in the cluster, and through the API server's port-forward from
+ * outside (`reach`); the Redis Cluster and Postgres logic of src/db/ runs unchanged over
+ * either, with the pods' own addresses as what members know each other by (`peer`).
+ * Not yet: validateConfig (a scratch server), volume usage from kubelet stats, events from
+ * watches; those fail with a clear "not supported yet" or say what they lack.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -28,6 +30,7 @@ import { topology } from '../../plan/topology.js';
 import {
   finished,
   type Credentials,
+  type Endpoint,
   type ExpansionMode,
   type MemberPlan,
   type ObservedDatabase,
@@ -37,7 +40,9 @@ import {
   type RuntimeEvent,
   type VolumeStatus,
 } from '../runtime.js';
+import type { MemberProber } from '../member-prober.js';
 import { Applier } from './apply.js';
+import { PortForwards } from './port-forward.js';
 import { kubeApis } from './kube-config.js';
 import {
   authSecret,
@@ -86,6 +91,13 @@ export interface KubeRuntimeOptions {
   waitMs?: number;
   /** This controller, as its Events name it (reportingInstance). */
   identity?: string;
+  /**
+   * How the controller reaches the servers: `pod` dials the pods' addresses (in the cluster),
+   * `port-forward` goes through the API server (from outside: a laptop, CI).
+   */
+  reach: 'pod' | 'port-forward';
+  /** Asks a server whether it serves clients: ensureMembers is done only when all do. */
+  prober: MemberProber;
 }
 
 export class KubeRuntime implements Runtime {
@@ -95,6 +107,7 @@ export class KubeRuntime implements Runtime {
   private readonly storage: StorageV1Api;
   private readonly applier: Applier;
   private readonly ns: string;
+  private readonly forwards: PortForwards | undefined;
 
   constructor(private readonly o: KubeRuntimeOptions) {
     const apis = kubeApis(o.config);
@@ -103,6 +116,16 @@ export class KubeRuntime implements Runtime {
     this.storage = apis.storage;
     this.applier = new Applier(o.config);
     this.ns = o.namespace;
+    this.forwards = o.reach === 'port-forward' ? new PortForwards(o.config, o.log) : undefined;
+  }
+
+  /** Where the controller reaches `port` of `pod` (its address, or a local port-forward). */
+  private async reachOf(pod: V1Pod | undefined, port: number): Promise<Endpoint> {
+    const ip = pod?.status?.podIP;
+    if (!pod || !ip) return { host: '', port };
+    return this.forwards
+      ? this.forwards.endpoint(this.ns, pod.metadata!.name!, port)
+      : { host: ip, port };
   }
 
   /**
@@ -197,26 +220,30 @@ export class KubeRuntime implements Runtime {
     if (!spec) return undefined;
     const [pods, claims] = await Promise.all([this.pods(spec), this.claims(spec)]);
     const port = spec.kind === 'Redis' ? redisPort : postgresPort;
-    const members: ObservedMember[] = topology(spec).map((m) => {
+    const members: ObservedMember[] = [];
+    for (const m of topology(spec)) {
       const pod = pods.get(m.name);
       const live = pod && !pod.metadata?.deletionTimestamp ? pod : undefined;
       const ready = !!live?.status?.conditions?.some(
         (c) => c.type === 'Ready' && c.status === 'True',
       );
       const container = live?.status?.containerStatuses?.[0];
-      return {
+      const ip = live?.status?.podIP;
+      members.push({
         name: m.name,
         shard: m.shard,
         ordinal: m.ordinal,
         role: m.role,
-        endpoint: { host: live?.status?.podIP ?? '', port },
+        endpoint: await this.reachOf(live, port),
+        ...(ip ? { peer: { host: ip, port } } : {}),
+        // The kubelet's readiness probe (objects.ts) asks the server itself.
         running: ready,
         ...(live?.metadata?.uid ? { instance: live.metadata.uid } : {}),
         restarts: container?.restartCount ?? 0,
         ...(container?.image ? { version: container.image.split(':').pop()! } : {}),
         volume: this.volumeOf(claims.get(`data-${m.name}`), spec),
-      };
-    });
+      });
+    }
     return {
       name: database,
       kind: spec.kind,
@@ -274,28 +301,40 @@ export class KubeRuntime implements Runtime {
     }
   }
 
-  private async apply(spec: DatabaseSpec): Promise<void> {
+  /** Applies every object of `spec`; returns its credentials. */
+  private async apply(spec: DatabaseSpec): Promise<Credentials> {
     // The root once: it records the spec, and its uid owns the rest.
     const owner = await this.applier.root(spec, this.ns);
-    const { password } = await this.credentialsOwnedBy(spec, owner);
+    const creds = await this.credentialsOwnedBy(spec, owner);
     const image = this.o.image?.(spec) ?? defaultImage(spec);
+    const { password } = creds;
     for (const obj of databaseObjects({ spec, namespace: this.ns, owner, password, image })) {
       await this.applier.apply(obj);
     }
+    return creds;
   }
 
-  /** Applies the objects; waiting until every planned pod is Ready (halted: scaled to zero). */
+  /**
+   * Applies the objects; waiting until every planned pod is Ready and its server answers the
+   * controller where it reaches it (halted: scaled to zero).
+   */
   async ensureMembers(spec: DatabaseSpec, members: MemberPlan[]): Promise<Progress> {
-    await this.apply(spec);
+    const { password } = await this.apply(spec);
     if (spec.halted) return finished();
     const pods = await this.pods(spec);
-    const notReady = members
-      .map((m) => m.name)
-      .filter(
-        (n) =>
-          !pods.get(n)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
-    return notReady.length ? waiting(`pods not Ready yet: ${notReady.join(', ')}`) : finished();
+    const isReady = (p: V1Pod | undefined) =>
+      !!p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    const notReady = members.map((m) => m.name).filter((n) => !isReady(pods.get(n)));
+    if (notReady.length) return waiting(`pods not Ready yet: ${notReady.join(', ')}`);
+    const port = spec.kind === 'Redis' ? redisPort : postgresPort;
+    const silent: string[] = [];
+    for (const m of members) {
+      const at = await this.reachOf(pods.get(m.name), port);
+      if (!(await this.o.prober.ready(spec.kind, at, password))) silent.push(m.name);
+    }
+    return silent.length
+      ? waiting(`pods Ready, servers not answering yet: ${silent.join(', ')}`, 500)
+      : finished();
   }
 
   /** Deletes the member's pod; returns once its replacement (a new instance) is Ready. */
@@ -481,8 +520,8 @@ export class KubeRuntime implements Runtime {
     return () => undefined;
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    await this.forwards?.close();
   }
 }
 
