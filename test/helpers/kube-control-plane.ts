@@ -9,14 +9,20 @@
  * scheduler places pods. Credentials are real client certificates signed by a throwaway CA.
  *
  * What stands in: there is no kubelet and no container runtime. kwok v0.7.0 plays the kubelet
- * of one fake node (`dbops-node-0`): pods scheduled there become Running and Ready, with an
- * address nothing listens on. Nothing resizes volumes: a test that needs a PVC's new capacity
- * patches `status.capacity` as a CSI resizer would. PersistentVolumes are created by the test
- * (static provisioning), as no provisioner runs.
+ * of one fake node (`dbops-node-0`): pods scheduled there become Running and Ready. Their
+ * addresses come from a /16 of the loopback range that this plane alone uses (127.X.0.0/16:
+ * every 127.x address is local on Linux), so a process that binds a pod's address answers
+ * there as the pod would, and several pods can use the same port. kwok's server is the node's
+ * kubelet endpoint: the API server's port-forward (pods/portforward) reaches it, and it
+ * forwards to the address a PortForward object (kwok.x-k8s.io, one per pod) names. Nothing
+ * runs the pods' containers unless a test starts stand-ins (kube-containers.ts). Nothing
+ * resizes volumes: a test that needs a PVC's new capacity patches `status.capacity` as a CSI
+ * resizer would (playStorageDriver). PersistentVolumes are created by the test (static
+ * provisioning), as no provisioner runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +43,8 @@ export interface ControlPlane {
   server: string;
   /** The name of the kwok node pods land on. */
   node: string;
+  /** The loopback /16 pod addresses come from, such as `127.23`. */
+  podNet: string;
   kubectl(...args: string[]): Promise<string>;
   /** `kubectl apply -f` of `manifest` (YAML text, several documents allowed). */
   apply(manifest: string): Promise<void>;
@@ -118,11 +126,68 @@ function apiStatus(dir: string, port: number, path: string): Promise<number> {
 }
 
 /**
+ * Claims a /16 of the loopback range for one plane's pods (`127.X`), so that two planes on one
+ * machine never give the same pod address: a directory per claim in the temp dir, holding the
+ * claimer's pid; the claim of a process that is gone is taken over.
+ */
+async function claimPodNet(): Promise<{ net: string; release(): Promise<void> }> {
+  const start = 2 + Math.floor(Math.random() * 250);
+  for (let i = 0; i < 250; i++) {
+    const net = `127.${2 + ((start + i) % 250)}`;
+    const dir = join(tmpdir(), `dbops-podnet-${net}`);
+    try {
+      await mkdir(dir);
+    } catch {
+      const pid = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => '0'));
+      if (pid > 0 && alivePid(pid)) continue;
+      await rm(dir, { recursive: true, force: true });
+      try {
+        await mkdir(dir);
+      } catch {
+        continue;
+      }
+    }
+    await writeFile(join(dir, 'pid'), String(process.pid));
+    return { net, release: () => rm(dir, { recursive: true, force: true }) };
+  }
+  throw new Error('no free 127.X.0.0/16 for pod addresses: remove stale dbops-podnet-* dirs');
+}
+
+function alivePid(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** kwok's PortForward kind (kwok.x-k8s.io/v1alpha1), which kwok reads with --enable-crds. */
+const portForwardCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: portforwards.kwok.x-k8s.io }
+spec:
+  group: kwok.x-k8s.io
+  scope: Namespaced
+  names: { kind: PortForward, listKind: PortForwardList, plural: portforwards, singular: portforward }
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    subresources: { status: {} }
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`;
+
+/**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok from `bin`,
  * and registers one kwok node. Resolves once the API server is ready and the node exists.
  */
 export async function startControlPlane(bin: string): Promise<ControlPlane> {
   const dir = await mkdtemp(join(tmpdir(), 'dbops-kube-'));
+  const podNet = await claimPodNet();
   const procs: { name: string; child: ChildProcess; log: string[] }[] = [];
   const start = (name: string, args: string[]) => {
     const child = spawn(join(bin, name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -151,6 +216,7 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       }
     }
     await rm(dir, { recursive: true, force: true });
+    await podNet.release();
   };
   try {
     await makeCerts(dir);
@@ -184,6 +250,8 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
       '--authorization-mode=RBAC',
+      // The kwok node's kubelet endpoint is its InternalIP (its Hostname resolves nowhere).
+      '--kubelet-preferred-address-types=InternalIP',
       `--service-account-issuer=${server}/`,
       `--service-account-key-file=${join(dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
@@ -223,22 +291,30 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       '--bind-address=127.0.0.1',
       `--secure-port=${await port()}`,
     ]);
-    start('kwok', [
-      `--kubeconfig=${kubeconfig}`,
-      '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--manage-nodes-with-label-selector=',
-      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
-      '--cidr=10.244.0.0/16',
-      `--node-ip=10.244.0.1`,
-      `--server-address=127.0.0.1:${await port()}`,
-    ]);
     const kubectl = async (...args: string[]) => {
       const { stdout } = await run(join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
         maxBuffer: 64 * 1024 * 1024,
       });
       return stdout;
     };
+    await writeFile(join(dir, 'portforward-crd.yaml'), portForwardCrd);
+    await kubectl('apply', '-f', join(dir, 'portforward-crd.yaml'));
+    await kubectl('wait', '--for=condition=Established', 'crd/portforwards.kwok.x-k8s.io');
+    // kwok's server is the node's kubelet endpoint (port-forward); it serves TLS with a
+    // certificate of its own, which the API server does not check without a kubelet CA.
+    const kubeletPort = await port();
+    start('kwok', [
+      `--kubeconfig=${kubeconfig}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--manage-nodes-with-label-selector=',
+      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
+      `--cidr=${podNet.net}.0.0/16`,
+      '--node-ip=127.0.0.1',
+      `--node-port=${kubeletPort}`,
+      `--server-address=127.0.0.1:${kubeletPort}`,
+      '--enable-crds=PortForward',
+    ]);
     const node = 'dbops-node-0';
     await writeFile(
       join(dir, 'node.yaml'),
@@ -281,7 +357,7 @@ status:
       await writeFile(file, manifest);
       await kubectl('apply', '-f', file);
     };
-    return { dir, kubeconfig, server, node, kubectl, apply, stop };
+    return { dir, kubeconfig, server, node, podNet: podNet.net, kubectl, apply, stop };
   } catch (err) {
     await stop();
     throw err;

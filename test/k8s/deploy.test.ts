@@ -20,6 +20,8 @@ import {
   type ControlPlane,
 } from '../helpers/kube-control-plane.js';
 import { untilDone } from '../runtime/helpers.js';
+import { memberProber } from '../../src/main.js';
+import { runContainers } from '../helpers/kube-containers.js';
 import { redisSpec } from '../runtime/specs.js';
 
 const bin = inject('kubeBin');
@@ -110,6 +112,7 @@ current-context: dbops
       { mode: 0o600 },
     );
     const driver = playStorageDriver(cp.kubeconfig, ns);
+    const containers = await runContainers(cp.kubeconfig, ns);
     try {
       const { config, namespace } = loadKubeConfig({ kubeconfig });
       expect(namespace).toBe(ns);
@@ -125,7 +128,15 @@ current-context: dbops
       const store = configMapStateStore({ api: apis.core, namespace });
       await store.save(emptyState('test', 'kubernetes'));
       expect(await store.load()).toMatchObject({ runtime: 'kubernetes' });
-      const rt = new KubeRuntime({ config, namespace, clock: systemClock, log: silentLogger() });
+      // As in the cluster: the pods' addresses, no port-forward (the Role grants none).
+      const rt = new KubeRuntime({
+        config,
+        namespace,
+        clock: systemClock,
+        log: silentLogger(),
+        reach: 'pod',
+        prober: memberProber,
+      });
       const spec = redisSpec('least', { storageClassName: 'expandable' });
       await untilDone('least Ready', () => rt.ensureMembers(spec, topology(spec)));
       await untilDone('least-0 grown', () =>
@@ -151,6 +162,7 @@ current-context: dbops
       await rt.wipe('least');
       await held.release();
     } finally {
+      await containers.stop();
       driver.stop();
     }
   });

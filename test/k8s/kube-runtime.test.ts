@@ -1,7 +1,7 @@
-// The Kubernetes runtime's control-plane side against the real API server, controller manager
-// and scheduler, with kwok as the kubelet. The test plays the storage driver
-// (playStorageDriver). No database server runs in the pods (kwok runs no containers): the
-// data plane is not tried here.
+// The Kubernetes runtime against the real API server, controller manager and scheduler, with
+// kwok as the kubelet. The test plays the storage driver (playStorageDriver) and the
+// containers (runContainers: real redis-server and postgres on the pods' addresses), and the
+// runtime reaches them through the API server's port-forward, as from a laptop.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { codes } from '../../src/errors.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
@@ -9,6 +9,8 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { topology } from '../../src/plan/topology.js';
 import { loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
 import { KubeRuntime } from '../../src/runtime/kubernetes/kube-runtime.js';
+import { memberProber } from '../../src/main.js';
+import { runContainers, type Containers } from '../helpers/kube-containers.js';
 import type { ExpansionMode } from '../../src/runtime/runtime.js';
 import {
   namespace,
@@ -31,6 +33,7 @@ describe.skipIf(!bin)(
     let cp: ControlPlane;
     let rt: KubeRuntime;
     let driver: { stop(): void } | undefined;
+    let containers: Containers | undefined;
     const jsonpath = (what: string, path: string) =>
       cp.kubectl('get', '-n', ns, ...what.split(' '), '-o', `jsonpath=${path}`);
 
@@ -43,15 +46,20 @@ describe.skipIf(!bin)(
         namespace: ns,
         clock: systemClock,
         log: silentLogger(),
+        reach: 'port-forward',
+        prober: memberProber,
       });
       driver = playStorageDriver(cp.kubeconfig, ns);
+      containers = await runContainers(cp.kubeconfig, ns);
     });
     afterAll(async () => {
+      await rt?.close();
+      await containers?.stop();
       driver?.stop();
       await cp?.stop();
     });
 
-    it('provisions a Redis and a Postgres with a standby: ensureMembers waits until every pod is Ready, then observe shows them', async () => {
+    it('provisions a Redis and a Postgres with a standby: ensureMembers waits until every pod is Ready and its server answers through the port-forward, then observe shows them', async () => {
       const specs = [
         redisSpec('cache', { storageClassName: 'expandable' }),
         postgresSpec('orders', { replicas: 2, storageClassName: 'expandable' }),
@@ -73,7 +81,12 @@ describe.skipIf(!bin)(
       for (const m of orders.members) {
         expect(m.instance).toBe(await jsonpath(`pod ${m.name}`, '{.metadata.uid}'));
         expect(m.volume).toMatchObject({ type: 'pvc', capacityBytes: GiB });
-        expect(m.endpoint.port).toBe(5432);
+        // Reached through a local port-forward; the others know it at the pod's address.
+        expect(m.endpoint.host).toBe('127.0.0.1');
+        expect(m.peer).toEqual({
+          host: await jsonpath(`pod ${m.name}`, '{.status.podIP}'),
+          port: 5432,
+        });
       }
       expect(await rt.observe('nothing')).toBeUndefined();
     });
