@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseQuantity } from '../../src/api/quantity.js';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { exited } from '../helpers/crash-runner.js';
 import { runDbops, spawnDbops } from '../helpers/cli-process.js';
+import { pushFiles } from '../helpers/git-work.js';
+import { opsRequest } from '../helpers/manifests.js';
+import { kubeApis, loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
+import { configMapStateStore } from '../../src/runtime/kubernetes/state-store.js';
 import { startGitFixture, type GitFixture } from '../helpers/git-fixture.js';
 import { runContainers, type Containers } from '../helpers/kube-containers.js';
 import {
@@ -112,17 +117,22 @@ describe.skipIf(!bin)(
       driver = playStorageDriver(cp.kubeconfig, ns);
       containers = await runContainers(cp.kubeconfig, ns);
       fx = await startGitFixture('kube-data', manifests);
-      controller = spawnDbops([
-        'run',
-        '--repo',
-        fx.url,
-        ...flags(),
-        '--interval',
-        '2s',
-        '--state-dir',
-        join(fx.root, 'controller'),
-      ]);
+      controller = start();
     });
+    const start = (env: NodeJS.ProcessEnv = {}) =>
+      spawnDbops(
+        [
+          'run',
+          '--repo',
+          fx.url,
+          ...flags(),
+          '--interval',
+          '2s',
+          '--state-dir',
+          join(fx.root, 'c'),
+        ],
+        env,
+      );
     afterAll(async () => {
       if (controller && controller.exitCode === null && controller.signalCode === null) {
         controller.kill('SIGKILL');
@@ -225,6 +235,77 @@ describe.skipIf(!bin)(
       } finally {
         await primary.end();
         await standby.end();
+      }
+    });
+
+    it('a VolumeExpansion survives kill -9 of the controller before and after each step, and completes with the data kept', async () => {
+      const pass = await password('session');
+      const r = new Redis({ host: await podIP('session-0'), port: 6379, password: pass });
+      for (let i = 0; i < 100; i++) await r.set(`key${i}`, String(i));
+      r.disconnect();
+      controller!.kill('SIGTERM');
+      await exited(controller!);
+      await pushFiles(
+        fx.url,
+        {
+          'ops/20261202-020000-session-grow.yaml': opsRequest(
+            'Redis',
+            'session-grow',
+            'session',
+            'VolumeExpansion',
+            '  volumeExpansion:\n    mode: Online\n    redis: 2Gi\n',
+          ),
+        },
+        'grow session',
+      );
+      const store = configMapStateStore({
+        api: kubeApis(loadKubeConfig({ kubeconfig: cp.kubeconfig }).config).core,
+        namespace: ns,
+      });
+      for (const step of ['expand:session-0', 'expand:finish']) {
+        for (const when of ['before', 'after'] as const) {
+          const point = `VolumeExpansion:${step}:${when}`;
+          // Each run waits for the Lease of the one killed before it to expire (15 s).
+          controller = start({ DBOPS_CRASH_AT: point });
+          const timeout = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 90_000));
+          const how = await Promise.race([exited(controller), timeout]);
+          if (how !== 'SIGKILL') controller.kill('SIGKILL');
+          expect(how, point).toBe('SIGKILL');
+          const op = (await store.load())?.operations['session-grow'];
+          expect(op?.steps.filter((x) => x.name === step).at(-1)?.phase, point).toBe(
+            when === 'before' ? 'Running' : 'Succeeded',
+          );
+        }
+      }
+      controller = start();
+      const op = await waitFor(
+        systemClock,
+        'session-grow to finish after the crashes',
+        async () => {
+          const o = (await store.load())?.operations['session-grow'];
+          return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
+      expect(op.phase).toBe('Successful');
+      const get = (what: string, path: string) =>
+        cp.kubectl('get', what, '-n', ns, '-o', `jsonpath=${path}`);
+      const bytes = (q: string) => {
+        const parsed = parseQuantity(q);
+        return parsed.ok ? parsed.bytes : NaN;
+      };
+      const claim = await get('pvc/data-session-0', '{.status.capacity.storage}');
+      expect(bytes(claim)).toBe(2 * 1024 ** 3);
+      const template = await get(
+        'statefulset/session',
+        '{.spec.volumeClaimTemplates[0].spec.resources.requests.storage}',
+      );
+      expect(bytes(template)).toBe(2 * 1024 ** 3);
+      const after = new Redis({ host: await podIP('session-0'), port: 6379, password: pass });
+      try {
+        for (let i = 0; i < 100; i++) expect(await after.get(`key${i}`)).toBe(String(i));
+      } finally {
+        after.disconnect();
       }
     });
   },
