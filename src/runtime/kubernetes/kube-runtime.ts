@@ -119,6 +119,18 @@ export class KubeRuntime implements Runtime {
     this.forwards = o.reach === 'port-forward' ? new PortForwards(o.config, o.log) : undefined;
   }
 
+  /**
+   * True when the server of `pod` serves clients where the controller reaches it: a pod
+   * Ready says only that its readiness probe passed once, and the controller's path to it
+   * (a port-forward) may not work yet.
+   */
+  private async answers(spec: DatabaseSpec, pod: V1Pod | undefined, password?: string) {
+    if (!pod?.status?.podIP) return false;
+    const port = spec.kind === 'Redis' ? redisPort : postgresPort;
+    const secret = password ?? (await this.credentials(spec.name))?.password ?? '';
+    return this.o.prober.ready(spec.kind, await this.reachOf(pod, port), secret);
+  }
+
   /** Where the controller reaches `port` of `pod` (its address, or a local port-forward). */
   private async reachOf(pod: V1Pod | undefined, port: number): Promise<Endpoint> {
     const ip = pod?.status?.podIP;
@@ -301,8 +313,17 @@ export class KubeRuntime implements Runtime {
     }
   }
 
-  /** Applies every object of `spec`; returns its credentials. */
-  private async apply(spec: DatabaseSpec): Promise<Credentials> {
+  /**
+   * Applies every object of `spec`; returns its credentials. Claim templates never shrink
+   * (they are immutable, and a volume cannot shrink): a spec asking less than was applied
+   * keeps the size applied before.
+   */
+  private async apply(asked: DatabaseSpec): Promise<Credentials> {
+    const prior = await this.spec(asked.name);
+    const spec =
+      prior && prior.storageBytes > asked.storageBytes
+        ? { ...asked, storageBytes: prior.storageBytes }
+        : asked;
     // The root once: it records the spec, and its uid owns the rest.
     const owner = await this.applier.root(spec, this.ns);
     const creds = await this.credentialsOwnedBy(spec, owner);
@@ -326,11 +347,9 @@ export class KubeRuntime implements Runtime {
       !!p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     const notReady = members.map((m) => m.name).filter((n) => !isReady(pods.get(n)));
     if (notReady.length) return waiting(`pods not Ready yet: ${notReady.join(', ')}`);
-    const port = spec.kind === 'Redis' ? redisPort : postgresPort;
     const silent: string[] = [];
     for (const m of members) {
-      const at = await this.reachOf(pods.get(m.name), port);
-      if (!(await this.o.prober.ready(spec.kind, at, password))) silent.push(m.name);
+      if (!(await this.answers(spec, pods.get(m.name), password))) silent.push(m.name);
     }
     return silent.length
       ? waiting(`pods Ready, servers not answering yet: ${silent.join(', ')}`, 500)
@@ -355,7 +374,10 @@ export class KubeRuntime implements Runtime {
       `${member} to come back Ready`,
       async () => {
         const m = (await this.observe(database))?.members.find((x) => x.name === member);
-        return m?.running && m.instance !== before.instance ? true : undefined;
+        if (!m?.running || m.instance === before.instance) return undefined;
+        const spec = await this.spec(database);
+        const pod = await this.core.readNamespacedPod({ name: member, namespace: this.ns });
+        return spec && (await this.answers(spec, pod)) ? true : undefined;
       },
       { timeoutMs: this.o.waitMs ?? 300_000, intervalMs: 500, ...(signal ? { signal } : {}) },
     );
@@ -440,7 +462,7 @@ export class KubeRuntime implements Runtime {
       .readNamespacedPod({ name: member, namespace: this.ns })
       .catch(() => undefined);
     const ready = pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    return ready && !pod?.metadata?.deletionTimestamp
+    return ready && !pod?.metadata?.deletionTimestamp && (await this.answers(spec, pod))
       ? finished(volume)
       : waiting(`${member} coming back`);
   }
