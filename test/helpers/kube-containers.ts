@@ -66,6 +66,10 @@ interface Running {
 export interface Containers {
   /** The server of `pod` has exited or was never started: its output, for a failure message. */
   logOf(pod: string): string;
+  /** SIGKILLs the server of `pod`, as a node that dies takes its containers. */
+  kill(pod: string): void;
+  /** True while a server runs for the pod whose uid is `uid`. */
+  runs(uid: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -325,6 +329,11 @@ export async function runContainers(kubeconfig: string, ns: string): Promise<Con
 
   return {
     logOf: (pod) => (logs.get(pod) ?? []).join('').slice(-3000),
+    kill: (pod) => void running.get(pod)?.child.kill('SIGKILL'),
+    runs: (uid) =>
+      [...running.values()].some(
+        (r) => r.uid === uid && r.child.exitCode === null && r.child.signalCode === null,
+      ),
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -23,7 +23,9 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
       if (why) it.skip(`${name} (skipped: ${why})`, fn);
       else it(name, fn);
     };
-    const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
+    /** ensureMembers until done (a runtime may answer "waiting" while members come up). */
+    const ensure = (spec: DatabaseSpec) =>
+      untilDone(`${spec.name} members`, () => rt.ensureMembers(spec, topology(spec)), 120_000);
     const pids = async (db: string) => (await rt.observe(db))?.members.map((m) => m.instance);
     const rejection = (p: Promise<unknown>) =>
       p.then(
@@ -156,7 +158,7 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
       expect(again.capacityBytes).toBe(grown.capacityBytes);
       const smaller = await expand('grow', 'grow-0', GIB / 2, 'Online');
       expect(smaller.capacityBytes).toBe(grown.capacityBytes);
-      expect(await rt.finishVolumeExpansion('grow', 2 * GIB)).toEqual({ done: true });
+      await untilDone('grow claim template', () => rt.finishVolumeExpansion('grow', 2 * GIB));
       // A reverted expansion: the spec asks less than the volume has; nothing shrinks.
       await ensure(spec);
       expect((await rt.observe('grow'))!.members[0]!.volume.capacityBytes).toBe(

@@ -4,7 +4,7 @@ import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { topology } from '../../src/plan/topology.js';
 import type { Runtime, RuntimeEvent } from '../../src/runtime/runtime.js';
 import type { ContractHarness, RuntimeContractOptions } from './harness.js';
-import { pgQuery, redisClient, waitRunning } from './helpers.js';
+import { pgQuery, redisClient, untilDone, waitRunning } from './helpers.js';
 import { postgresSpec, redisSpec } from './specs.js';
 
 export type { RuntimeContractOptions } from './harness.js';
@@ -23,7 +23,9 @@ export function runRuntimeContract(opts: RuntimeContractOptions): void {
       if (why) it.skip(`${name} (skipped: ${why})`, fn);
       else it(name, fn);
     };
-    const ensure = (spec: DatabaseSpec) => rt.ensureMembers(spec, topology(spec));
+    /** ensureMembers until done (a runtime may answer "waiting" while members come up). */
+    const ensure = (spec: DatabaseSpec) =>
+      untilDone(`${spec.name} members`, () => rt.ensureMembers(spec, topology(spec)), 120_000);
 
     beforeAll(async () => {
       h = await opts.make();
