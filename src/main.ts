@@ -202,6 +202,7 @@ function placeOf(
             identity,
             reach,
             prober: memberProber,
+            cache: true,
           }),
         ),
     };

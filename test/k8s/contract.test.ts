@@ -47,6 +47,8 @@ async function kubeHarness(): Promise<ContractHarness> {
       log: silentLogger(),
       reach: 'port-forward',
       prober: memberProber,
+      // Reads from informers, as the controller does (kube-runtime.test.ts reads directly).
+      cache: true,
     });
   const pods = async () => (await core.listNamespacedPod({ namespace: ns })).items;
   const h: ContractHarness = {

@@ -70,20 +70,20 @@ describe.skipIf(!bin)(`deploy/ on a real API server${skip ? ` (skipped: ${skip})
       .sort();
     expect(rows).toEqual(
       [
-        'configmaps [get list create update patch delete]',
+        'configmaps [get list watch create update patch delete]',
         'events [create]',
         'leases.coordination.k8s.io [get create update]',
-        'persistentvolumeclaims [get list patch deletecollection]',
-        'poddisruptionbudgets.policy [get create patch]',
-        'pods [get list delete]',
-        'secrets [get create patch]',
-        'services [get create patch]',
-        'statefulsets.apps [get create patch delete]',
+        'persistentvolumeclaims [get list watch patch deletecollection]',
+        'poddisruptionbudgets.policy [get list watch create patch]',
+        'pods [get list watch delete]',
+        'secrets [get list watch create patch]',
+        'services [get list watch create patch]',
+        'statefulsets.apps [get list watch create patch delete]',
         'storageclasses.storage.k8s.io [get]',
       ].sort(),
     );
     for (const [verb, what] of [
-      ['list', 'secrets'],
+      ['delete', 'secrets'],
       ['create', 'pods'],
       ['get', 'nodes'],
       ['create', 'clusterroles'],
@@ -136,6 +136,8 @@ current-context: dbops
         log: silentLogger(),
         reach: 'pod',
         prober: memberProber,
+        // As the controller runs: its informers list and watch with the token too.
+        cache: true,
       });
       const spec = redisSpec('least', { storageClassName: 'expandable' });
       await untilDone('least Ready', () => rt.ensureMembers(spec, topology(spec)));
@@ -160,6 +162,7 @@ current-context: dbops
       expect(reasons).toContain('VolumeExpansion');
       expect(await rt.list()).toEqual(['least']);
       await rt.wipe('least');
+      await rt.close();
       await held.release();
     } finally {
       await containers.stop();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import type { DatabaseSpec } from '../../api/desired.js';
 import {
@@ -8,10 +9,38 @@ import {
   type OwnerReference,
 } from './objects.js';
 
-/** Server-side apply of whole objects, under dbops' own field manager. */
+/** The annotation that records the hash of what dbops last applied to an object. */
+export const appliedHash = 'dbops.dev/applied-hash';
+
+/** A short hash of an object's intent (its JSON); equal intents hash equal. Pure. */
+export function intentHash(obj: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(obj)).digest('hex').slice(0, 16);
+}
+
+export interface ApplierOptions {
+  /** The object as the cache has it, or undefined (no cache, not cached, not in sync). */
+  cached?: (kind: string, name: string) => KubeObject | undefined;
+  now?: () => number;
+  /**
+   * How long an apply skipped for an unchanged intent may go without a real one (default
+   * 10 min): what dbops owns is applied again at least that often, so that an edit made
+   * behind its back (which does not change the recorded hash) is put right.
+   */
+  resyncMs?: number;
+}
+
+/**
+ * Server-side apply of whole objects, under dbops' own field manager. With a cache, an object
+ * whose cached copy carries the hash of the same intent (and that this applier applied within
+ * the resync period) is not sent again: a steady state makes no API request.
+ */
 export class Applier {
   private readonly api: KubernetesObjectApi;
-  constructor(config: KubeConfig) {
+  private readonly appliedAt = new Map<string, number>();
+  constructor(
+    config: KubeConfig,
+    private readonly o: ApplierOptions = {},
+  ) {
     this.api = KubernetesObjectApi.makeApiClient(config);
   }
 
@@ -21,14 +50,23 @@ export class Applier {
    * No resourceVersion is sent, so there is no stale-write conflict to retry.
    */
   async apply(obj: KubeObject): Promise<KubeObject> {
-    return this.api.patch<KubeObject>(
-      obj,
+    const hash = intentHash(obj);
+    const key = `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}`;
+    const now = this.o.now?.() ?? Date.now();
+    const cached = this.o.cached?.(obj.kind, obj.metadata.name);
+    const recent = now - (this.appliedAt.get(key) ?? -Infinity) < (this.o.resyncMs ?? 600_000);
+    if (cached && recent && cached.metadata.annotations?.[appliedHash] === hash) return cached;
+    const annotations = { ...obj.metadata.annotations, [appliedHash]: hash };
+    const applied = await this.api.patch<KubeObject>(
+      { ...obj, metadata: { ...obj.metadata, annotations } },
       undefined,
       undefined,
       fieldManager,
       true,
       PatchStrategy.ServerSideApply,
     );
+    this.appliedAt.set(key, now);
+    return applied;
   }
 
   /** Applies the root object of `spec` and returns the owner reference to it. */

@@ -10,6 +10,7 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
+  PolicyV1Api,
   StorageV1Api,
 } from '@kubernetes/client-node';
 import { codes, stalled } from '../../errors.js';
@@ -94,5 +95,6 @@ export function kubeApis(config: KubeConfig) {
     apps: config.makeApiClient(AppsV1Api),
     coordination: config.makeApiClient(CoordinationV1Api),
     storage: config.makeApiClient(StorageV1Api),
+    policy: config.makeApiClient(PolicyV1Api),
   };
 }

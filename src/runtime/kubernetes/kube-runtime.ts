@@ -18,7 +18,9 @@ import {
   type KubeConfig,
   type StorageV1Api,
   type V1PersistentVolumeClaim,
+  type V1ConfigMap,
   type V1Pod,
+  type V1Secret,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { DatabaseSpec } from '../../api/desired.js';
@@ -42,6 +44,8 @@ import {
 } from '../runtime.js';
 import type { MemberProber } from '../member-prober.js';
 import { Applier } from './apply.js';
+import { KubeCache, type CachedKind } from './cache.js';
+import type { KubeObject } from './objects.js';
 import { PortForwards } from './port-forward.js';
 import { kubeApis } from './kube-config.js';
 import {
@@ -98,6 +102,12 @@ export interface KubeRuntimeOptions {
   reach: 'pod' | 'port-forward';
   /** Asks a server whether it serves clients: ensureMembers is done only when all do. */
   prober: MemberProber;
+  /**
+   * Read the objects dbops made from informers (cache.ts) and skip applies of unchanged
+   * intents, so that a steady-state reconcile makes no API request (default: off, every
+   * read a request; the controller turns it on).
+   */
+  cache?: boolean;
 }
 
 export class KubeRuntime implements Runtime {
@@ -108,14 +118,28 @@ export class KubeRuntime implements Runtime {
   private readonly applier: Applier;
   private readonly ns: string;
   private readonly forwards: PortForwards | undefined;
+  private readonly cache: KubeCache | undefined;
 
   constructor(private readonly o: KubeRuntimeOptions) {
     const apis = kubeApis(o.config);
     this.core = apis.core;
     this.apps = apis.apps;
     this.storage = apis.storage;
-    this.applier = new Applier(o.config);
     this.ns = o.namespace;
+    this.cache = o.cache
+      ? new KubeCache({
+          config: o.config,
+          apis,
+          namespace: o.namespace,
+          clock: o.clock,
+          log: o.log,
+        })
+      : undefined;
+    const cache = this.cache;
+    this.applier = new Applier(o.config, {
+      now: () => o.clock.now(),
+      ...(cache ? { cached: (kind, name) => cache.get<KubeObject>(kind as CachedKind, name) } : {}),
+    });
     this.forwards = o.reach === 'port-forward' ? new PortForwards(o.config, o.log) : undefined;
   }
 
@@ -180,12 +204,18 @@ export class KubeRuntime implements Runtime {
     }
   }
 
+  /** The warm cache, or undefined when the runtime reads every object from the API. */
+  private async warm(): Promise<KubeCache | undefined> {
+    await this.cache?.start();
+    return this.cache;
+  }
+
   private async spec(database: string): Promise<DatabaseSpec | undefined> {
     try {
-      const cm = await this.core.readNamespacedConfigMap({
-        name: names(database).root,
-        namespace: this.ns,
-      });
+      const name = names(database).root;
+      const cm =
+        (await this.warm())?.get<V1ConfigMap>('ConfigMap', name) ??
+        (await this.core.readNamespacedConfigMap({ name, namespace: this.ns }));
       const text = cm.data?.['spec.json'];
       return text ? (JSON.parse(text) as DatabaseSpec) : undefined;
     } catch (err) {
@@ -195,30 +225,47 @@ export class KubeRuntime implements Runtime {
   }
 
   async list(): Promise<string[]> {
-    const cms = await this.core.listNamespacedConfigMap({
-      namespace: this.ns,
-      labelSelector: 'app.kubernetes.io/managed-by=dbops,app.kubernetes.io/instance',
-    });
-    return cms.items
+    const items =
+      (await this.warm())?.list<V1ConfigMap>('ConfigMap') ??
+      (
+        await this.core.listNamespacedConfigMap({
+          namespace: this.ns,
+          labelSelector: 'app.kubernetes.io/managed-by=dbops,app.kubernetes.io/instance',
+        })
+      ).items;
+    return items
       .map((c) => c.metadata?.labels?.['app.kubernetes.io/instance'] ?? '')
       .filter((db) => db && names(db).root === `${db}-dbops`)
       .sort();
   }
 
   private async pods(spec: DatabaseSpec): Promise<Map<string, V1Pod>> {
-    const list = await this.core.listNamespacedPod({
-      namespace: this.ns,
-      labelSelector: selector(selectorOf(spec)),
-    });
-    return new Map(list.items.map((p) => [p.metadata?.name ?? '', p]));
+    const want = Object.entries(selectorOf(spec));
+    const items =
+      (await this.warm())
+        ?.list<V1Pod>('Pod')
+        ?.filter((p) => want.every(([k, v]) => p.metadata?.labels?.[k] === v)) ??
+      (
+        await this.core.listNamespacedPod({
+          namespace: this.ns,
+          labelSelector: selector(selectorOf(spec)),
+        })
+      ).items;
+    return new Map(items.map((p) => [p.metadata?.name ?? '', p]));
   }
 
   private async claims(spec: DatabaseSpec): Promise<Map<string, V1PersistentVolumeClaim>> {
-    const list = await this.core.listNamespacedPersistentVolumeClaim({
-      namespace: this.ns,
-      labelSelector: `app.kubernetes.io/instance=${spec.name}`,
-    });
-    return new Map(list.items.map((c) => [c.metadata?.name ?? '', c]));
+    const items =
+      (await this.warm())
+        ?.list<V1PersistentVolumeClaim>('PersistentVolumeClaim')
+        ?.filter((c) => c.metadata?.labels?.['app.kubernetes.io/instance'] === spec.name) ??
+      (
+        await this.core.listNamespacedPersistentVolumeClaim({
+          namespace: this.ns,
+          labelSelector: `app.kubernetes.io/instance=${spec.name}`,
+        })
+      ).items;
+    return new Map(items.map((c) => [c.metadata?.name ?? '', c]));
   }
 
   private volumeOf(claim: V1PersistentVolumeClaim | undefined, spec: DatabaseSpec): VolumeStatus {
@@ -275,7 +322,9 @@ export class KubeRuntime implements Runtime {
     const spec = await this.spec(database);
     const name = spec?.authSecretName ?? names(database).auth;
     try {
-      const s = await this.core.readNamespacedSecret({ name, namespace: this.ns });
+      const s =
+        (await this.warm())?.get<V1Secret>('Secret', name) ??
+        (await this.core.readNamespacedSecret({ name, namespace: this.ns }));
       const get = (k: string) => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
       return get('password') ? { username: get('username'), password: get('password') } : undefined;
     } catch (err) {
@@ -520,14 +569,35 @@ export class KubeRuntime implements Runtime {
   /** Scales every StatefulSet to zero; the PVCs, Secrets and Services stay. */
   async halt(database: string): Promise<void> {
     const spec = await this.spec(database);
-    if (spec) await this.apply({ ...spec, halted: true });
+    if (!spec) return;
+    await this.apply({ ...spec, halted: true });
+    // Halted means stopped, as on the local runtime: the pods are going (terminating) or gone.
+    await waitFor(
+      this.o.clock,
+      `the pods of ${database} to stop`,
+      async () => {
+        const pods = [...(await this.pods(spec)).values()];
+        return pods.every((p) => p.metadata?.deletionTimestamp) ? true : undefined;
+      },
+      { timeoutMs: this.o.waitMs ?? 300_000, intervalMs: 200 },
+    );
   }
 
-  /** Deletes the root (the garbage collector takes what it owns) and the PVCs. */
+  /**
+   * Deletes the root in the foreground (the garbage collector deletes what it owns first, the
+   * root last) and the PVCs; returns once the root is gone, so nothing of the database is
+   * read back afterwards.
+   */
   async wipe(database: string): Promise<void> {
+    const spec = await this.spec(database);
     await this.halt(database);
+    const root = names(database).root;
     await this.core
-      .deleteNamespacedConfigMap({ name: names(database).root, namespace: this.ns })
+      .deleteNamespacedConfigMap({
+        name: root,
+        namespace: this.ns,
+        propagationPolicy: 'Foreground',
+      })
       .catch((err: unknown) => {
         if (!notFound(err)) throw err;
       });
@@ -535,6 +605,25 @@ export class KubeRuntime implements Runtime {
       namespace: this.ns,
       labelSelector: `app.kubernetes.io/instance=${database},app.kubernetes.io/managed-by=dbops`,
     });
+    await waitFor(
+      this.o.clock,
+      `${root} and what it owns to be deleted`,
+      async () => {
+        const gone = await this.core
+          .readNamespacedConfigMap({ name: root, namespace: this.ns })
+          .then(
+            () => false,
+            (err: unknown) => {
+              if (notFound(err)) return true;
+              throw err;
+            },
+          );
+        const cached = this.cache?.get('ConfigMap', root);
+        return gone && !cached ? true : undefined;
+      },
+      { timeoutMs: this.o.waitMs ?? 300_000, intervalMs: 200 },
+    );
+    for (const m of spec ? topology(spec) : []) await this.forwards?.forget(this.ns, m.name);
   }
 
   subscribe(_listener: (event: RuntimeEvent) => void): () => void {
@@ -544,6 +633,7 @@ export class KubeRuntime implements Runtime {
 
   async close(): Promise<void> {
     await this.forwards?.close();
+    await this.cache?.stop();
   }
 }
 
