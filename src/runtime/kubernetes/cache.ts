@@ -106,12 +106,7 @@ export class KubeCache {
     path: string,
     list: () => Promise<{ items: KubernetesObject[] }>,
   ): Promise<void> {
-    const informer = makeInformer<KubernetesObject>(
-      this.o.config,
-      path,
-      list,
-      managedBy,
-    );
+    const informer = makeInformer<KubernetesObject>(this.o.config, path, list, managedBy);
     const entry: Entry = { informer, synced: false, failures: 0 };
     this.entries.set(kind, entry);
     informer.on('error', (err: unknown) => {
