@@ -13,6 +13,7 @@ const all: Record<string, () => Promise<Bench>> = {
   'validate-cli': () => import('./validate-cli.js'),
   autoscale: () => import('./autoscale.js'),
   'push-latency': () => import('./push-latency.js'),
+  'kube-noop': () => import('./kube-noop.js'),
   'validate-cli-10k': async () => {
     const { run } = await import('./validate-cli.js');
     return { run: () => run({ databases: 10_000 }) };
