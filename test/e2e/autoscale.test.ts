@@ -97,9 +97,17 @@ describe('storage autoscaler: decisions committed to Git (loop volumes, real wri
     const pgc = await pgClient(env.app.runtime, 'orders');
     await pgc.query('CREATE TABLE fill (id int PRIMARY KEY, v text)');
     await pgc.query('ALTER TABLE fill ALTER COLUMN v SET STORAGE EXTERNAL');
-    await fillPast(env.app.runtime, 'orders', 50, (i) =>
-      pgc.query('INSERT INTO fill VALUES ($1, $2)', [i, chunk]),
-    );
+    const standby = await pgClient(env.app.runtime, 'orders', 'standby');
+    await fillPast(env.app.runtime, 'orders', 50, async (i) => {
+      await pgc.query('INSERT INTO fill VALUES ($1, $2)', [i, chunk]);
+      // Data pages reach the volume at checkpoints, up to shared_buffers (128 MB) after the
+      // write: flush them as the fill goes, on the standby too (a restartpoint), so that the
+      // usage seen is the data written and does not jump by that much after the decision.
+      if (i % 8 === 7) {
+        await pgc.query('CHECKPOINT');
+        await standby.query('CHECKPOINT');
+      }
+    });
 
     const s = await waitFor(
       systemClock,
@@ -161,6 +169,7 @@ describe('storage autoscaler: decisions committed to Git (loop volumes, real wri
     expect(await redis.dbsize()).toBeGreaterThan(0);
     redis.disconnect();
     await pgc.end();
+    await standby.end();
   });
 
   it('git revert of an autoscaler commit shrinks nothing, says why, and the bot does not commit again', async () => {

@@ -49,9 +49,13 @@ export async function redisClient(rt: Runtime, name: string) {
   return client;
 }
 
-export async function pgClient(rt: Runtime, name: string) {
+export async function pgClient(
+  rt: Runtime,
+  name: string,
+  role: 'primary' | 'standby' = 'primary',
+) {
   const creds = await rt.credentials(name);
-  const m = (await rt.observe(name))!.members.find((x) => x.role === 'primary')!;
+  const m = (await rt.observe(name))!.members.find((x) => x.role === role)!;
   const client = new pg.Client({
     ...m.endpoint,
     user: creds!.username,
