@@ -64,6 +64,8 @@ export class Controller {
   private desired: DesiredState | undefined;
   private readonly workers = new Map<string, Worker>();
   private readonly lastAction = new Map<string, Action>();
+  /** What publishStatus last showed per database (phase and message). */
+  private readonly published = new Map<string, string>();
   /** The pending retry of each database that waits (see requeueAfter). */
   private readonly retries = new Map<string, AbortController>();
   private wake: (() => void) | undefined;
@@ -343,7 +345,26 @@ export class Controller {
       rec.reconciledAt = new Date(this.deps.clock.now()).toISOString();
     }
     await this.save();
+    if (action.type !== 'wipe') await this.publish(rec);
     this.requeueAfter(action.database, again);
+  }
+
+  /** Publishes the database's summary to the runtime when it changed (best effort). */
+  private async publish(rec: DatabaseRecord): Promise<void> {
+    const publish = this.deps.runtime.publishStatus?.bind(this.deps.runtime);
+    if (!publish) return;
+    const status = {
+      phase: rec.phase,
+      message: rec.conditions.find((c) => c.type === Cond.Ready)?.message ?? '',
+    };
+    const key = `${status.phase}\n${status.message}`;
+    if (this.published.get(rec.name) === key) return;
+    try {
+      await publish(rec.name, status);
+      this.published.set(rec.name, key);
+    } catch (err) {
+      this.deps.log.warn({ database: rec.name, err: formatError(err) }, 'could not publish status');
+    }
   }
 
   private async save(): Promise<void> {

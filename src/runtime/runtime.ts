@@ -87,6 +87,13 @@ export const finished = <T = undefined>(value?: T): Progress<T> => ({
 /** How a volume expansion treats the member's server (seed 001). */
 export type ExpansionMode = 'Online' | 'Offline';
 
+/** A database's summary as a runtime publishes it (publishStatus). */
+export interface PublishedStatus {
+  phase: string;
+  /** The Ready condition's message: why it is not ready, or that it is. */
+  message: string;
+}
+
 /** Something the runtime noticed between reconciles; the controller reconciles that database. */
 export interface RuntimeEvent {
   database: string;
@@ -163,6 +170,12 @@ export interface Runtime {
   wipe(database: string): Promise<void>;
   /** Registers a listener for runtime events; returns a function that removes it. */
   subscribe(listener: (event: RuntimeEvent) => void): () => void;
+  /**
+   * Shows a database's summary where the runtime's own tools see it (Kubernetes: on its root
+   * object, for kubectl); absent where there is no such place. Best effort, called when the
+   * summary changes.
+   */
+  publishStatus?(database: string, status: PublishedStatus): Promise<void>;
   /**
    * Releases the runtime. With `stopMembers`, members are stopped cleanly (the demo's
    * Ctrl-C) and their volumes released (a loop volume is unmounted; the next start mounts it

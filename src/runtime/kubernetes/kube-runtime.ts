@@ -5,8 +5,8 @@
  * pods' addresses when it runs in the cluster, and through the API server's port-forward from
  * outside (`reach`); the Redis Cluster and Postgres logic of src/db/ runs unchanged over
  * either, with the pods' own addresses as what members know each other by (`peer`).
- * Not yet: validateConfig (a scratch server), volume usage from kubelet stats, events from
- * watches; those fail with a clear "not supported yet" or say what they lack.
+ * Not yet: volume usage from kubelet stats, member events from watches; those say what they
+ * lack.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -38,6 +38,7 @@ import {
   type ObservedDatabase,
   type ObservedMember,
   type Progress,
+  type PublishedStatus,
   type Runtime,
   type RuntimeEvent,
   type VolumeStatus,
@@ -71,6 +72,8 @@ const bytesOf = (q: string | undefined) => {
   return r?.ok ? r.bytes : 0;
 };
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const phaseLabel = 'dbops.dev/phase';
+const statusAnnotation = 'dbops.dev/status';
 const waiting = (what: string, retryAfterMs = 1000): Progress<never> => ({
   done: false,
   waiting: what,
@@ -108,6 +111,8 @@ export interface KubeRuntimeOptions {
    * read a request; the controller turns it on).
    */
   cache?: boolean;
+  /** Checks configurations with scratch servers beside the controller (validateConfig). */
+  validator?: Pick<Runtime, 'validateConfig' | 'close'>;
 }
 
 export class KubeRuntime implements Runtime {
@@ -432,8 +437,17 @@ export class KubeRuntime implements Runtime {
     );
   }
 
-  validateConfig(): Promise<{ settings: Record<string, string> }> {
-    return Promise.resolve(unsupported('checking a configuration (validateConfig)'));
+  /**
+   * Checks a configuration with a scratch server where the controller runs (the validator:
+   * the local runtime's scratch redis-server or `postgres -C`, with the controller's own
+   * binaries of the same major version), never in a database pod: nothing in the cluster is
+   * touched. Without a validator, refused by name.
+   */
+  validateConfig(spec: DatabaseSpec): Promise<{ settings: Record<string, string> }> {
+    if (!this.o.validator) {
+      return Promise.resolve(unsupported('checking a configuration (validateConfig)'));
+    }
+    return this.o.validator.validateConfig(spec);
   }
 
   async writeConfig(spec: DatabaseSpec): Promise<void> {
@@ -626,6 +640,40 @@ export class KubeRuntime implements Runtime {
     for (const m of spec ? topology(spec) : []) await this.forwards?.forget(this.ns, m.name);
   }
 
+  /**
+   * The database's phase as a label of its root ConfigMap (`dbops.dev/phase`, so that
+   * `kubectl get configmap -l app.kubernetes.io/managed-by=dbops -L dbops.dev/phase` lists
+   * them and `-l dbops.dev/phase=Failed` finds the failing ones) and the Ready message as an
+   * annotation (`dbops.dev/status`, for `kubectl describe`). Under a field manager of its
+   * own, so the root's apply never takes them away; no request when they are already so.
+   */
+  async publishStatus(database: string, status: PublishedStatus): Promise<void> {
+    const name = names(database).root;
+    const cm =
+      (await this.warm())?.get<V1ConfigMap>('ConfigMap', name) ??
+      (await this.core
+        .readNamespacedConfigMap({ name, namespace: this.ns })
+        .catch(() => undefined));
+    if (!cm) return;
+    const message = status.message.slice(0, 1024);
+    if (
+      cm.metadata?.labels?.[phaseLabel] === status.phase &&
+      cm.metadata.annotations?.[statusAnnotation] === message
+    ) {
+      return;
+    }
+    const body = {
+      metadata: {
+        labels: { [phaseLabel]: status.phase },
+        annotations: { [statusAnnotation]: message },
+      },
+    };
+    await this.core.patchNamespacedConfigMap(
+      { name, namespace: this.ns, body, fieldManager: 'dbops-status' },
+      merge,
+    );
+  }
+
   subscribe(_listener: (event: RuntimeEvent) => void): () => void {
     // Pod watches come with the informers; until then the controller's poll sees changes.
     return () => undefined;
@@ -634,6 +682,7 @@ export class KubeRuntime implements Runtime {
   async close(): Promise<void> {
     await this.forwards?.close();
     await this.cache?.stop();
+    await this.o.validator?.close({ stopMembers: true });
   }
 }
 
