@@ -192,19 +192,26 @@ function placeOf(
         log: log.child({ component: 'leader' }),
       }),
       store: configMapStateStore({ api: apis.core, namespace }),
-      runtime: () =>
-        Promise.resolve(
-          new KubeRuntime({
-            config: kc,
-            namespace,
+      runtime: async () =>
+        new KubeRuntime({
+          config: kc,
+          namespace,
+          clock,
+          log: rlog,
+          identity,
+          reach,
+          prober: memberProber,
+          cache: true,
+          // Configurations are checked with scratch servers beside the controller.
+          validator: await createLocalRuntime({
+            stateDir: join(stateDir, 'validate'),
             clock,
             log: rlog,
-            identity,
-            reach,
             prober: memberProber,
-            cache: true,
+            redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
+            volumes: 'directory',
           }),
-        ),
+        }),
     };
   }
   return {
