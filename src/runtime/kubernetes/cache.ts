@@ -47,6 +47,28 @@ export interface CacheApis {
   policy: PolicyV1Api;
 }
 
+/**
+ * Drops in place what no reader of the cache uses: managedFields everywhere; the spec of
+ * objects only ever compared by their applied-hash annotation (Services, StatefulSets,
+ * disruption budgets); a pod's spec and most of its status. Readers that need more read the
+ * object from the API.
+ */
+export function slim(kind: CachedKind, obj: KubernetesObject): void {
+  const o = obj as KubernetesObject & { spec?: unknown; status?: Record<string, unknown> };
+  if (o.metadata) delete o.metadata.managedFields;
+  if (kind === 'Service' || kind === 'StatefulSet' || kind === 'PodDisruptionBudget') {
+    delete o.spec;
+    delete o.status;
+  } else if (kind === 'Pod') {
+    delete o.spec;
+    const s = o.status;
+    if (s) {
+      const keep = ['phase', 'podIP', 'conditions', 'containerStatuses'];
+      for (const k of Object.keys(s)) if (!keep.includes(k)) delete s[k];
+    }
+  }
+}
+
 export class KubeCache {
   private readonly entries = new Map<CachedKind, Entry>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -109,6 +131,10 @@ export class KubeCache {
     const informer = makeInformer<KubernetesObject>(this.o.config, path, list, managedBy);
     const entry: Entry = { informer, synced: false, failures: 0 };
     this.entries.set(kind, entry);
+    // The cache keeps what the runtime reads of each object, not the whole object: a
+    // thousand databases' pods and StatefulSets with their managedFields are hundreds of MiB.
+    informer.on('add', (obj) => slim(kind, obj));
+    informer.on('update', (obj) => slim(kind, obj));
     informer.on('error', (err: unknown) => {
       entry.synced = false;
       entry.failures++;
