@@ -247,7 +247,8 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       `--tls-cert-file=${join(dir, 'server.crt')}`,
       `--tls-private-key-file=${join(dir, 'server.key')}`,
       `--client-ca-file=${join(dir, 'ca.crt')}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      // Room for the client Services of a thousand databases (the benchmark).
+      '--service-cluster-ip-range=10.0.0.0/16',
       '--allow-privileged=true',
       '--authorization-mode=RBAC',
       // The kwok node's kubelet endpoint is its InternalIP (its Hostname resolves nowhere).
@@ -273,6 +274,10 @@ export async function startControlPlane(bin: string): Promise<ControlPlane> {
       `--authorization-kubeconfig=${kubeconfig}`,
       '--leader-elect=false',
       '--controllers=*',
+      // kwok's heartbeats lag on a loaded machine; past the grace period the node lifecycle
+      // controller marks every pod of the node not Ready, and kwok never marks them Ready
+      // again. (The controller must run: it lifts the new node's not-ready taint.)
+      '--node-monitor-grace-period=1h',
       // Tests create PersistentVolumes for claims as they appear (playing the provisioner);
       // the binder looks every 15 s by default, which would make every claim wait that long.
       '--pvclaimbinder-sync-period=1s',
@@ -330,8 +335,8 @@ metadata:
     kubernetes.io/os: linux
     type: kwok
 status:
-  allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
-  capacity: { cpu: "32", memory: 256Gi, pods: "110" }
+  allocatable: { cpu: "32", memory: 256Gi, pods: "2000" }
+  capacity: { cpu: "32", memory: 256Gi, pods: "2000" }
 `,
     );
     await kubectl('apply', '-f', join(dir, 'node.yaml'));

@@ -2,7 +2,12 @@
 // control plane: the suites the local runtime passes, with real servers standing in for the
 // pods' containers (kube-containers.ts) and the runtime reaching them through the API
 // server's port-forward. Every skip says why.
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, inject } from 'vitest';
+import { createLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { processesMentioning } from '../runtime/helpers.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { memberProber } from '../../src/main.js';
@@ -33,6 +38,17 @@ allowVolumeExpansion: true
  * pod's server SIGKILLed and the pod force-deleted (a node lost with it).
  */
 async function kubeHarness(): Promise<ContractHarness> {
+  // The controller checks configurations with scratch servers of its own (validateConfig).
+  const validateDir = await mkdtemp(join(tmpdir(), 'dbops-validate-'));
+  await chmod(validateDir, 0o755);
+  const validator = await createLocalRuntime({
+    stateDir: validateDir,
+    clock: systemClock,
+    log: silentLogger(),
+    prober: memberProber,
+    redisClusterNodeTimeoutMs: 500,
+    volumes: 'directory',
+  });
   const cp = await startControlPlane(bin);
   await cp.apply(`${namespace(ns)}---\n${defaultClass}`);
   const driver = playStorageDriver(cp.kubeconfig, ns);
@@ -49,6 +65,7 @@ async function kubeHarness(): Promise<ContractHarness> {
       prober: memberProber,
       // Reads from informers, as the controller does (kube-runtime.test.ts reads directly).
       cache: true,
+      validator,
     });
   const pods = async () => (await core.listNamespacedPod({ namespace: ns })).items;
   const h: ContractHarness = {
@@ -73,12 +90,16 @@ async function kubeHarness(): Promise<ContractHarness> {
         .filter((p) => !p.metadata?.deletionTimestamp)
         .map((p) => p.metadata!.uid!)
         .sort(),
-    // validateConfig is refused on Kubernetes (no scratch pod yet): nothing can be left.
-    leftovers: async () =>
-      (await pods())
+    // Scratch servers beside the controller, and any pod that no StatefulSet owns.
+    leftovers: async () => [
+      ...(await processesMentioning(validateDir)).map((pid) => `process ${pid}`),
+      ...(await readdir(join(validateDir, 'runtime', '.scratch')).catch(() => [])),
+      ...(await pods())
         .filter((p) => !p.metadata?.ownerReferences?.some((o) => o.kind === 'StatefulSet'))
         .map((p) => `pod ${p.metadata!.name}`),
+    ],
     async reopen() {
+      // The validator outlives the runtime it serves here (a controller makes a new one).
       await h.runtime.close({ stopMembers: false });
       h.runtime = make();
       return h.runtime;
@@ -88,13 +109,11 @@ async function kubeHarness(): Promise<ContractHarness> {
       await containers.stop();
       driver.stop();
       await cp.stop();
+      await rm(validateDir, { recursive: true, force: true });
     },
   };
   return h;
 }
-
-const noScratch =
-  'validateConfig needs a scratch server; the Kubernetes runtime refuses it as not supported yet (it would run a short-lived pod)';
 
 describe.skipIf(!bin)(`Kubernetes runtime contract${skip ? ` (skipped: ${skip})` : ''}`, () => {
   runRuntimeContract({
@@ -105,13 +124,5 @@ describe.skipIf(!bin)(`Kubernetes runtime contract${skip ? ` (skipped: ${skip})`
         'on Kubernetes a crashed server is restarted by the kubelet inside the same pod (same uid, restartCount kept by the kubelet, which kwok does not emulate), and the runtime emits no member events yet (no pod watches)',
     },
   });
-  runDay2Contract({
-    name: 'kubernetes',
-    make: kubeHarness,
-    skip: {
-      'validateConfig returns Redis settings and rejects bad ones without touching members':
-        noScratch,
-      'validateConfig checks Postgres settings without touching members': noScratch,
-    },
-  });
+  runDay2Contract({ name: 'kubernetes', make: kubeHarness });
 });

@@ -169,6 +169,41 @@ describe.skipIf(!bin)(
         status: 'True',
         message: '1 standby(s) streaming',
       });
+      // kubectl shows each database's phase on its root object, and why it is (not) ready.
+      const listed = await waitFor(
+        systemClock,
+        'the phases on the roots',
+        async () => {
+          const out = await cp.kubectl(
+            'get',
+            'configmap',
+            '-n',
+            ns,
+            '-l',
+            'dbops.dev/phase',
+            '-L',
+            'dbops.dev/phase',
+          );
+          return ['cache', 'session', 'orders'].every((n) =>
+            new RegExp(`^${n}-dbops\\s.*\\sReady\\s*$`, 'm').test(out),
+          )
+            ? out
+            : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      expect(listed).toMatch(/PHASE/);
+      expect(
+        await cp.kubectl(
+          'get',
+          'configmap',
+          'orders-dbops',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.metadata.annotations.dbops\\.dev/status}',
+        ),
+      ).toBe('every member is ready');
       // The controller reached the servers through local port-forwards, not the pods' addresses.
       for (const d of doc.databases) {
         for (const m of d.members) expect(m.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -235,6 +270,70 @@ describe.skipIf(!bin)(
       } finally {
         await primary.end();
         await standby.end();
+      }
+    });
+
+    it('a Reconfigure that needs a restart rewrites the config Secret, restarts the pod and keeps the data', async () => {
+      const pass = await password('session');
+      const before = new Redis({ host: await podIP('session-0'), port: 6379, password: pass });
+      await before.set('kept', 'yes');
+      await before.call('BGREWRITEAOF');
+      before.disconnect();
+      const uid = await cp.kubectl(
+        'get',
+        'pod',
+        'session-0',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.metadata.uid}',
+      );
+      await pushFiles(
+        fx.url,
+        {
+          'ops/20261202-010000-session-dbs.yaml': opsRequest(
+            'Redis',
+            'session-dbs',
+            'session',
+            'Reconfigure',
+            '  configuration:\n    applyConfig:\n      redis.conf: |\n        databases 32\n',
+          ),
+        },
+        'more databases for session',
+      );
+      const store = configMapStateStore({
+        api: kubeApis(loadKubeConfig({ kubeconfig: cp.kubeconfig }).config).core,
+        namespace: ns,
+      });
+      const op = await waitFor(
+        systemClock,
+        'session-dbs to finish',
+        async () => {
+          const o = (await store.load())?.operations['session-dbs'];
+          return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
+      expect(op.phase, JSON.stringify(op.steps)).toBe('Successful');
+      const secret = await cp.kubectl(
+        'get',
+        'secret',
+        'session-config',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.data.redis\\.conf}',
+      );
+      expect(Buffer.from(secret, 'base64').toString()).toMatch(/^databases 32$/m);
+      expect(
+        await cp.kubectl('get', 'pod', 'session-0', '-n', ns, '-o', 'jsonpath={.metadata.uid}'),
+      ).not.toBe(uid);
+      const after = new Redis({ host: await podIP('session-0'), port: 6379, password: pass });
+      try {
+        expect(await after.call('CONFIG', 'GET', 'databases')).toEqual(['databases', '32']);
+        expect(await after.get('kept')).toBe('yes');
+      } finally {
+        after.disconnect();
       }
     });
 
