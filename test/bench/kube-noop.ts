@@ -9,7 +9,12 @@ import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runContainers } from '../helpers/kube-containers.js';
-import { namespace, playStorageDriver, startControlPlane } from '../helpers/kube-control-plane.js';
+import {
+  namespace,
+  playStorageDriver,
+  startControlPlane,
+  storageClass,
+} from '../helpers/kube-control-plane.js';
 
 const exec = promisify(execFile);
 const count = Number(process.env.DBOPS_BENCH_DATABASES ?? 1000);
@@ -17,15 +22,6 @@ const ns = 'bench';
 const script = fileURLToPath(new URL('../k8s/build-control-plane.sh', import.meta.url));
 const worker = fileURLToPath(new URL('./kube-noop-worker.js', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-const defaultClass = `apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata:
-  name: standard
-  annotations: { storageclass.kubernetes.io/is-default-class: "true" }
-provisioner: dbops.test
-allowVolumeExpansion: true
-`;
 
 function work(kubeconfig: string, mode: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -57,7 +53,7 @@ export async function run() {
   // The worker runs the compiled controller code, as the image does.
   await exec('npm', ['run', 'build', '--silent'], { cwd: root });
   const cp = await startControlPlane(bin);
-  await cp.apply(`${namespace(ns)}---\n${defaultClass}`);
+  await cp.apply(`${namespace(ns)}---\n${storageClass('standard', true, true)}`);
   const driver = playStorageDriver(cp.kubeconfig, ns);
   const containers = await runContainers(cp.kubeconfig, ns);
   try {

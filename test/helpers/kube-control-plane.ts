@@ -417,11 +417,17 @@ export function playStorageDriver(kubeconfig: string, ns: string): { stop(): voi
   return { stop: () => clearInterval(timer) };
 }
 
-/** A StorageClass of the storage driver the tests play (playStorageDriver). */
-export function storageClass(name: string, allowVolumeExpansion: boolean): string {
+/**
+ * A StorageClass of the storage driver the tests play (playStorageDriver); `isDefault`: the
+ * class of claims that name none.
+ */
+export function storageClass(name: string, allowVolumeExpansion: boolean, isDefault = false) {
+  const annotations = isDefault
+    ? ', annotations: { storageclass.kubernetes.io/is-default-class: "true" }'
+    : '';
   return `apiVersion: storage.k8s.io/v1
 kind: StorageClass
-metadata: { name: ${name} }
+metadata: { name: ${name}${annotations} }
 provisioner: dbops.test
 allowVolumeExpansion: ${allowVolumeExpansion}
 `;

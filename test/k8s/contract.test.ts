@@ -14,7 +14,12 @@ import { memberProber } from '../../src/main.js';
 import { kubeApis, loadKubeConfig } from '../../src/runtime/kubernetes/kube-config.js';
 import { KubeRuntime } from '../../src/runtime/kubernetes/kube-runtime.js';
 import { runContainers } from '../helpers/kube-containers.js';
-import { namespace, playStorageDriver, startControlPlane } from '../helpers/kube-control-plane.js';
+import {
+  namespace,
+  playStorageDriver,
+  startControlPlane,
+  storageClass,
+} from '../helpers/kube-control-plane.js';
 import { runRuntimeContract } from '../runtime/contract.js';
 import { runDay2Contract } from '../runtime/contract-day2.js';
 import type { ContractHarness } from '../runtime/harness.js';
@@ -22,16 +27,6 @@ import type { ContractHarness } from '../runtime/harness.js';
 const bin = inject('kubeBin');
 const skip = inject('kubeSkip');
 const ns = 'contract';
-
-/** The default StorageClass of the namespace's claims: the driver the tests play grows it. */
-const defaultClass = `apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata:
-  name: standard
-  annotations: { storageclass.kubernetes.io/is-default-class: "true" }
-provisioner: dbops.test
-allowVolumeExpansion: true
-`;
 
 /**
  * Kubernetes' harness: a control plane of its own, instances are pod uids, a crash is the
@@ -50,7 +45,7 @@ async function kubeHarness(): Promise<ContractHarness> {
     volumes: 'directory',
   });
   const cp = await startControlPlane(bin);
-  await cp.apply(`${namespace(ns)}---\n${defaultClass}`);
+  await cp.apply(`${namespace(ns)}---\n${storageClass('standard', true, true)}`);
   const driver = playStorageDriver(cp.kubeconfig, ns);
   const containers = await runContainers(cp.kubeconfig, ns);
   const config = loadKubeConfig({ kubeconfig: cp.kubeconfig }).config;

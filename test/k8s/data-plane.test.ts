@@ -119,6 +119,23 @@ describe.skipIf(!bin)(
       fx = await startGitFixture('kube-data', manifests);
       controller = start();
     });
+    /** The controller's state, where it keeps it: the ConfigMap in the namespace. */
+    const store = () =>
+      configMapStateStore({
+        api: kubeApis(loadKubeConfig({ kubeconfig: cp.kubeconfig }).config).core,
+        namespace: ns,
+      });
+    /** The operation `name` once it has ended (Successful or Failed). */
+    const finished = (name: string) =>
+      waitFor(
+        systemClock,
+        `${name} to finish`,
+        async () => {
+          const o = (await store().load())?.operations[name];
+          return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
     const start = (env: NodeJS.ProcessEnv = {}) =>
       spawnDbops(
         [
@@ -301,19 +318,7 @@ describe.skipIf(!bin)(
         },
         'more databases for session',
       );
-      const store = configMapStateStore({
-        api: kubeApis(loadKubeConfig({ kubeconfig: cp.kubeconfig }).config).core,
-        namespace: ns,
-      });
-      const op = await waitFor(
-        systemClock,
-        'session-dbs to finish',
-        async () => {
-          const o = (await store.load())?.operations['session-dbs'];
-          return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
-        },
-        { timeoutMs: 90_000, intervalMs: 500 },
-      );
+      const op = await finished('session-dbs');
       expect(op.phase, JSON.stringify(op.steps)).toBe('Successful');
       const secret = await cp.kubectl(
         'get',
@@ -357,10 +362,6 @@ describe.skipIf(!bin)(
         },
         'grow session',
       );
-      const store = configMapStateStore({
-        api: kubeApis(loadKubeConfig({ kubeconfig: cp.kubeconfig }).config).core,
-        namespace: ns,
-      });
       for (const step of ['expand:session-0', 'expand:finish']) {
         for (const when of ['before', 'after'] as const) {
           const point = `VolumeExpansion:${step}:${when}`;
@@ -370,22 +371,14 @@ describe.skipIf(!bin)(
           const how = await Promise.race([exited(controller), timeout]);
           if (how !== 'SIGKILL') controller.kill('SIGKILL');
           expect(how, point).toBe('SIGKILL');
-          const op = (await store.load())?.operations['session-grow'];
+          const op = (await store().load())?.operations['session-grow'];
           expect(op?.steps.filter((x) => x.name === step).at(-1)?.phase, point).toBe(
             when === 'before' ? 'Running' : 'Succeeded',
           );
         }
       }
       controller = start();
-      const op = await waitFor(
-        systemClock,
-        'session-grow to finish after the crashes',
-        async () => {
-          const o = (await store.load())?.operations['session-grow'];
-          return o && ['Successful', 'Failed'].includes(o.phase) ? o : undefined;
-        },
-        { timeoutMs: 90_000, intervalMs: 500 },
-      );
+      const op = await finished('session-grow');
       expect(op.phase).toBe('Successful');
       const get = (what: string, path: string) =>
         cp.kubectl('get', what, '-n', ns, '-o', `jsonpath=${path}`);
