@@ -49,11 +49,7 @@ export async function redisClient(rt: Runtime, name: string) {
   return client;
 }
 
-export async function pgClient(
-  rt: Runtime,
-  name: string,
-  role: 'primary' | 'standby' = 'primary',
-) {
+export async function pgClient(rt: Runtime, name: string, role: 'primary' | 'standby' = 'primary') {
   const creds = await rt.credentials(name);
   const m = (await rt.observe(name))!.members.find((x) => x.role === role)!;
   const client = new pg.Client({
