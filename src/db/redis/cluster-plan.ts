@@ -95,9 +95,7 @@ export function planCluster(
 /** True when every reachable member knows every other at its current address. Pure. */
 export function allKnowEachOther(views: readonly MemberView[]): boolean {
   return views.every((a) =>
-    views.every(
-      (b) => a.id === b.id || knowsAt(a, b.id, announced(b.member).host, announced(b.member).port),
-    ),
+    views.every((b) => a.id === b.id || knowsAt(a, b.id, announced(b.member))),
   );
 }
 
@@ -132,13 +130,10 @@ function planMeets(views: readonly MemberView[]): ClusterAction[] {
   const missing = (a: MemberView) =>
     views.filter(
       (b) =>
-        b.id !== a.id &&
-        !knowsAt(a, b.id, announced(b.member).host, announced(b.member).port) &&
-        !meeting(a, announced(b.member).host, announced(b.member).port),
+        b.id !== a.id && !knowsAt(a, b.id, announced(b.member)) && !meeting(a, announced(b.member)),
     );
   const known = (a: MemberView) =>
-    views.filter((b) => knowsAt(a, b.id, announced(b.member).host, announced(b.member).port))
-      .length;
+    views.filter((b) => knowsAt(a, b.id, announced(b.member))).length;
   let introducer: MemberView | undefined;
   for (const v of views) if (!introducer || known(v) > known(introducer)) introducer = v;
   const toMeet = (a: MemberView): ClusterAction[] =>

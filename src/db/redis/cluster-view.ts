@@ -13,11 +13,11 @@ export interface ClusterMember {
    * Where the other members know it (its cluster-announce address), when that differs from
    * where dbops connects: a pod's address behind a port-forward.
    */
-  announce?: { host: string; port: number };
+  announce?: Address;
 }
 
 /** The address the cluster knows `m` by: what MEETs name and CLUSTER NODES lists. */
-export function announced(m: ClusterMember): { host: string; port: number } {
+export function announced(m: ClusterMember): Address {
   return m.announce ?? { host: m.host, port: m.port };
 }
 
@@ -53,15 +53,23 @@ export function roleOf(view: MemberView): 'master' | 'replica' | 'unknown' {
   return 'unknown';
 }
 
-/** True when `view` knows the node `id` at `host:port`, handshake finished. */
-export function knowsAt(view: MemberView, id: string, host: string, port: number): boolean {
-  return view.nodes.some((n) => n.id === id && n.host === host && n.port === port && isSettled(n));
+/** Where one member listens (as dbops reaches it, or as the cluster knows it). */
+export interface Address {
+  host: string;
+  port: number;
 }
 
-/** True when `view` has a handshake in progress with `host:port` (a MEET already sent). */
-export function meeting(view: MemberView, host: string, port: number): boolean {
+/** True when `view` knows the node `id` at `at`, handshake finished. */
+export function knowsAt(view: MemberView, id: string, at: Address): boolean {
   return view.nodes.some(
-    (n) => n.flags.includes('handshake') && n.host === host && n.port === port,
+    (n) => n.id === id && n.host === at.host && n.port === at.port && isSettled(n),
+  );
+}
+
+/** True when `view` has a handshake in progress with `at` (a MEET already sent). */
+export function meeting(view: MemberView, at: Address): boolean {
+  return view.nodes.some(
+    (n) => n.flags.includes('handshake') && n.host === at.host && n.port === at.port,
   );
 }
 

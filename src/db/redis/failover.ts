@@ -10,12 +10,11 @@ import { waitFor, type Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { observeMember } from './cluster-io.js';
 import { parseInfo } from './cluster-nodes.js';
-import { roleOf, self, type MemberView } from './cluster-view.js';
+import { roleOf, self, type Address, type MemberView } from './cluster-view.js';
 import { withRedis } from './connection.js';
 import { formatRanges, toRanges, type SlotRange } from './slots.js';
 
-/** Where one member listens. */
-export type Address = { host: string; port: number };
+export type { Address };
 
 /** Replication as one server reports it in `INFO replication`. */
 export interface ReplicationState {

@@ -115,7 +115,7 @@ export function planShard(input: ShardInput): ShardPlan {
       const moved =
         from !== undefined && (from.host !== masterAt.host || from.port !== masterAt.port);
       // Redis does not repoint replication when it learns a master's new address by gossip.
-      if (moved && v.masterLinkUp !== true && knowsAt(v, masterId, masterAt.host, masterAt.port)) {
+      if (moved && v.masterLinkUp !== true && knowsAt(v, masterId, masterAt)) {
         out.replicaActions.push({ type: 'replicate', on: m.name, master: master.name, masterId });
       } else if (v.masterLinkUp !== true) {
         out.waiting.push(`${m.name}: replication link to ${master.name} is not up yet`);
@@ -129,7 +129,7 @@ export function planShard(input: ShardInput): ShardPlan {
       out.problems.push(
         `${m.name} is a master without slots holding ${v.keys} keys: dbops will not discard them; empty it (FLUSHALL) to let it replicate ${master.name}`,
       );
-    } else if (!knowsAt(v, masterId, masterAt.host, masterAt.port)) {
+    } else if (!knowsAt(v, masterId, masterAt)) {
       out.waiting.push(`${m.name} does not know ${master.name} yet`);
     } else {
       out.replicaActions.push({ type: 'replicate', on: m.name, master: master.name, masterId });
