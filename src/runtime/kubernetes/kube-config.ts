@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import {
+  ApiException,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -98,3 +99,6 @@ export function kubeApis(config: KubeConfig) {
     policy: config.makeApiClient(PolicyV1Api),
   };
 }
+
+/** The HTTP status of a failed API call (404, 409, ...), or undefined for any other error. */
+export const apiStatus = (err: unknown) => (err instanceof ApiException ? err.code : undefined);

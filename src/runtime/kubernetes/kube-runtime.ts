@@ -10,12 +10,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ApiException,
   type AppsV1Api,
   type CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
+  type KubernetesObject,
   type StorageV1Api,
   type V1PersistentVolumeClaim,
   type V1ConfigMap,
@@ -48,21 +48,25 @@ import { Applier } from './apply.js';
 import { KubeCache, type CachedKind } from './cache.js';
 import type { KubeObject } from './objects.js';
 import { PortForwards } from './port-forward.js';
-import { kubeApis } from './kube-config.js';
+import { apiStatus, kubeApis } from './kube-config.js';
 import {
   authSecret,
   databaseObjects,
   defaultImage,
   names,
-  postgresPort,
-  redisPort,
   selectorOf,
+  serverPort,
   statefulSetNames,
   type OwnerReference,
 } from './objects.js';
 
-const status = (err: unknown) => (err instanceof ApiException ? err.code : undefined);
-const notFound = (err: unknown) => status(err) === 404;
+const notFound = (err: unknown) => apiStatus(err) === 404;
+/** For deletes: an object already gone is what was asked. */
+const unlessGone = (err: unknown) => {
+  if (!notFound(err)) throw err;
+};
+const podReady = (p: V1Pod | undefined) =>
+  !!p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const selector = (labels: Record<string, string>) =>
   Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -71,6 +75,7 @@ const bytesOf = (q: string | undefined) => {
   const r = q ? parseQuantity(q) : undefined;
   return r?.ok ? r.bytes : 0;
 };
+const managedLabels = { 'app.kubernetes.io/managed-by': 'dbops' };
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const phaseLabel = 'dbops.dev/phase';
 const statusAnnotation = 'dbops.dev/status';
@@ -155,7 +160,7 @@ export class KubeRuntime implements Runtime {
    */
   private async answers(spec: DatabaseSpec, pod: V1Pod | undefined, password?: string) {
     if (!pod?.status?.podIP) return false;
-    const port = spec.kind === 'Redis' ? redisPort : postgresPort;
+    const port = serverPort(spec);
     const secret = password ?? (await this.credentials(spec.name))?.password ?? '';
     return this.o.prober.ready(spec.kind, await this.reachOf(pod, port), secret);
   }
@@ -229,47 +234,44 @@ export class KubeRuntime implements Runtime {
     }
   }
 
+  /**
+   * The objects of `kind` that carry all of `labels`: from the cache when it is in sync,
+   * else one list call with that label selector.
+   */
+  private async listed<T extends KubernetesObject>(
+    kind: CachedKind,
+    labels: Record<string, string>,
+    fetch: (q: { namespace: string; labelSelector: string }) => Promise<{ items: T[] }>,
+  ): Promise<T[]> {
+    const want = Object.entries(labels);
+    const cached = (await this.warm())
+      ?.list<T>(kind)
+      ?.filter((o) => want.every(([k, v]) => o.metadata?.labels?.[k] === v));
+    return cached ?? (await fetch({ namespace: this.ns, labelSelector: selector(labels) })).items;
+  }
+
   async list(): Promise<string[]> {
-    const items =
-      (await this.warm())?.list<V1ConfigMap>('ConfigMap') ??
-      (
-        await this.core.listNamespacedConfigMap({
-          namespace: this.ns,
-          labelSelector: 'app.kubernetes.io/managed-by=dbops,app.kubernetes.io/instance',
-        })
-      ).items;
-    return items
+    const roots = await this.listed<V1ConfigMap>('ConfigMap', managedLabels, (q) =>
+      this.core.listNamespacedConfigMap(q),
+    );
+    return roots
       .map((c) => c.metadata?.labels?.['app.kubernetes.io/instance'] ?? '')
       .filter((db) => db && names(db).root === `${db}-dbops`)
       .sort();
   }
 
   private async pods(spec: DatabaseSpec): Promise<Map<string, V1Pod>> {
-    const want = Object.entries(selectorOf(spec));
-    const items =
-      (await this.warm())
-        ?.list<V1Pod>('Pod')
-        ?.filter((p) => want.every(([k, v]) => p.metadata?.labels?.[k] === v)) ??
-      (
-        await this.core.listNamespacedPod({
-          namespace: this.ns,
-          labelSelector: selector(selectorOf(spec)),
-        })
-      ).items;
+    const items = await this.listed<V1Pod>('Pod', selectorOf(spec), (q) =>
+      this.core.listNamespacedPod(q),
+    );
     return new Map(items.map((p) => [p.metadata?.name ?? '', p]));
   }
 
   private async claims(spec: DatabaseSpec): Promise<Map<string, V1PersistentVolumeClaim>> {
-    const items =
-      (await this.warm())
-        ?.list<V1PersistentVolumeClaim>('PersistentVolumeClaim')
-        ?.filter((c) => c.metadata?.labels?.['app.kubernetes.io/instance'] === spec.name) ??
-      (
-        await this.core.listNamespacedPersistentVolumeClaim({
-          namespace: this.ns,
-          labelSelector: `app.kubernetes.io/instance=${spec.name}`,
-        })
-      ).items;
+    const labels = { ...managedLabels, 'app.kubernetes.io/instance': spec.name };
+    const items = await this.listed<V1PersistentVolumeClaim>('PersistentVolumeClaim', labels, (q) =>
+      this.core.listNamespacedPersistentVolumeClaim(q),
+    );
     return new Map(items.map((c) => [c.metadata?.name ?? '', c]));
   }
 
@@ -283,14 +285,11 @@ export class KubeRuntime implements Runtime {
     const spec = await this.spec(database);
     if (!spec) return undefined;
     const [pods, claims] = await Promise.all([this.pods(spec), this.claims(spec)]);
-    const port = spec.kind === 'Redis' ? redisPort : postgresPort;
+    const port = serverPort(spec);
     const members: ObservedMember[] = [];
     for (const m of topology(spec)) {
       const pod = pods.get(m.name);
       const live = pod && !pod.metadata?.deletionTimestamp ? pod : undefined;
-      const ready = !!live?.status?.conditions?.some(
-        (c) => c.type === 'Ready' && c.status === 'True',
-      );
       const container = live?.status?.containerStatuses?.[0];
       const ip = live?.status?.podIP;
       members.push({
@@ -301,7 +300,7 @@ export class KubeRuntime implements Runtime {
         endpoint: await this.reachOf(live, port),
         ...(ip ? { peer: { host: ip, port } } : {}),
         // The kubelet's readiness probe (objects.ts) asks the server itself.
-        running: ready,
+        running: podReady(live),
         ...(live?.metadata?.uid ? { instance: live.metadata.uid } : {}),
         restarts: container?.restartCount ?? 0,
         ...(container?.image ? { version: container.image.split(':').pop()! } : {}),
@@ -362,7 +361,7 @@ export class KubeRuntime implements Runtime {
       return creds;
     } catch (err) {
       // Created meanwhile by a crashed earlier call: that one stands.
-      if (status(err) === 409) return (await this.credentials(spec.name))!;
+      if (apiStatus(err) === 409) return (await this.credentials(spec.name))!;
       throw err;
     }
   }
@@ -397,9 +396,7 @@ export class KubeRuntime implements Runtime {
     const { password } = await this.apply(spec);
     if (spec.halted) return finished();
     const pods = await this.pods(spec);
-    const isReady = (p: V1Pod | undefined) =>
-      !!p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    const notReady = members.map((m) => m.name).filter((n) => !isReady(pods.get(n)));
+    const notReady = members.map((m) => m.name).filter((n) => !podReady(pods.get(n)));
     if (notReady.length) return waiting(`pods not Ready yet: ${notReady.join(', ')}`);
     const silent: string[] = [];
     for (const m of members) {
@@ -412,14 +409,13 @@ export class KubeRuntime implements Runtime {
 
   /** Deletes the member's pod; returns once its replacement (a new instance) is Ready. */
   async restartMember(database: string, member: string, signal?: AbortSignal): Promise<void> {
-    const before = (await this.observe(database))?.members.find((m) => m.name === member);
-    if (!before) throw stalled(codes.notFound, `database ${database} has no member ${member}`);
+    const spec = await this.spec(database);
+    const before = spec && (await this.observe(database))?.members.find((m) => m.name === member);
+    if (!spec || !before) {
+      throw stalled(codes.notFound, `database ${database} has no member ${member}`);
+    }
     if (before.instance) {
-      await this.core
-        .deleteNamespacedPod({ name: member, namespace: this.ns })
-        .catch((err: unknown) => {
-          if (!notFound(err)) throw err;
-        });
+      await this.core.deleteNamespacedPod({ name: member, namespace: this.ns }).catch(unlessGone);
       const pod = { kind: 'Pod', apiVersion: 'v1', name: member, uid: before.instance };
       await this.event(pod, 'Restarting', `dbops deleted ${member} to restart it`);
     }
@@ -427,11 +423,12 @@ export class KubeRuntime implements Runtime {
       this.o.clock,
       `${member} to come back Ready`,
       async () => {
-        const m = (await this.observe(database))?.members.find((x) => x.name === member);
-        if (!m?.running || m.instance === before.instance) return undefined;
-        const spec = await this.spec(database);
-        const pod = await this.core.readNamespacedPod({ name: member, namespace: this.ns });
-        return spec && (await this.answers(spec, pod)) ? true : undefined;
+        const pod = (await this.pods(spec)).get(member);
+        const back =
+          podReady(pod) &&
+          !pod?.metadata?.deletionTimestamp &&
+          pod?.metadata?.uid !== before.instance;
+        return back && (await this.answers(spec, pod)) ? true : undefined;
       },
       { timeoutMs: this.o.waitMs ?? 300_000, intervalMs: 500, ...(signal ? { signal } : {}) },
     );
@@ -514,18 +511,13 @@ export class KubeRuntime implements Runtime {
         { name, namespace: this.ns, body },
         merge,
       );
-      await this.core
-        .deleteNamespacedPod({ name: member, namespace: this.ns })
-        .catch((err: unknown) => {
-          if (!notFound(err)) throw err;
-        });
+      await this.core.deleteNamespacedPod({ name: member, namespace: this.ns }).catch(unlessGone);
       return waiting(`${member} restarting on its grown volume`);
     }
     const pod = await this.core
       .readNamespacedPod({ name: member, namespace: this.ns })
       .catch(() => undefined);
-    const ready = pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    return ready && !pod?.metadata?.deletionTimestamp && (await this.answers(spec, pod))
+    return podReady(pod) && !pod?.metadata?.deletionTimestamp && (await this.answers(spec, pod))
       ? finished(volume)
       : waiting(`${member} coming back`);
   }
@@ -612,9 +604,7 @@ export class KubeRuntime implements Runtime {
         namespace: this.ns,
         propagationPolicy: 'Foreground',
       })
-      .catch((err: unknown) => {
-        if (!notFound(err)) throw err;
-      });
+      .catch(unlessGone);
     await this.core.deleteCollectionNamespacedPersistentVolumeClaim({
       namespace: this.ns,
       labelSelector: `app.kubernetes.io/instance=${database},app.kubernetes.io/managed-by=dbops`,

@@ -13,11 +13,12 @@
  * standby can take over, as long as the clocks tick at about the same rate.
  */
 import type { CoordinationV1Api } from '@kubernetes/client-node';
-import { ApiException, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { codes, transient } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { LeaderLock, Leadership } from '../../reconcile/persistence.js';
+import { apiStatus } from './kube-config.js';
 
 export interface LeaseLockOptions {
   api: CoordinationV1Api;
@@ -33,8 +34,6 @@ export interface LeaseLockOptions {
   /** How often the holder renews, and a standby looks (default 2 s). */
   retryMs?: number;
 }
-
-const status = (err: unknown) => (err instanceof ApiException ? err.code : undefined);
 
 export function leaseLock(o: LeaseLockOptions): LeaderLock {
   const durationMs = o.leaseDurationMs ?? 15_000;
@@ -84,7 +83,7 @@ export function leaseLock(o: LeaseLockOptions): LeaderLock {
     try {
       lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
-      if (status(err) !== 404) throw err;
+      if (apiStatus(err) !== 404) throw err;
     }
     if (lease && !free(lease, now)) return false;
     try {
@@ -92,7 +91,7 @@ export function leaseLock(o: LeaseLockOptions): LeaderLock {
       else await api.createNamespacedLease({ namespace, body: claim(undefined, now) });
       return true;
     } catch (err) {
-      if (status(err) === 409) return false;
+      if (apiStatus(err) === 409) return false;
       throw err;
     }
   };

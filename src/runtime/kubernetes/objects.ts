@@ -45,6 +45,10 @@ export const fieldManager = 'dbops';
 export const redisPort = 6379;
 export const redisBusPort = 16379;
 export const postgresPort = 5432;
+
+/** The port the server of `spec` listens on in its pods. */
+export const serverPort = (spec: DatabaseSpec) =>
+  spec.kind === 'Redis' ? redisPort : postgresPort;
 const replicationScript = 'replication-hba.sh';
 const postgresConf = 'postgresql.conf';
 const pgdata = '/var/lib/postgresql/data/pgdata';
@@ -189,7 +193,7 @@ export function configSecret(
 function services(spec: DatabaseSpec, namespace: string, owner: OwnerReference): KubeObject[] {
   const n = names(spec.name);
   const redis = spec.kind === 'Redis';
-  const port = redis ? redisPort : postgresPort;
+  const port = serverPort(spec);
   const ports = [
     { name: redis ? 'redis' : 'postgres', port, targetPort: port },
     ...(redis && spec.mode === 'Cluster'
