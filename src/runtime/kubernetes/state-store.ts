@@ -11,9 +11,10 @@
  * something to retry over.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ApiException, type CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import { codes, stalled } from '../../errors.js';
 import type { StateStore } from '../../reconcile/persistence.js';
+import { apiStatus } from './kube-config.js';
 import { upgradeState, type ControllerState } from '../../reconcile/store.js';
 
 const key = 'status.json.gz';
@@ -29,7 +30,7 @@ export function configMapStateStore(o: {
   let resourceVersion: string | undefined;
   let chain: Promise<void> = Promise.resolve();
 
-  const body = (state: ControllerState): V1ConfigMap => ({
+  const body = (json: string): V1ConfigMap => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
@@ -38,17 +39,17 @@ export function configMapStateStore(o: {
       labels: { 'app.kubernetes.io/managed-by': 'dbops', 'app.kubernetes.io/component': 'state' },
       ...(resourceVersion ? { resourceVersion } : {}),
     },
-    binaryData: { [key]: gzipSync(JSON.stringify(state)).toString('base64') },
+    binaryData: { [key]: gzipSync(json).toString('base64') },
   });
 
-  const write = async (state: ControllerState) => {
+  const write = async (json: string) => {
     try {
       const saved = resourceVersion
-        ? await api.replaceNamespacedConfigMap({ name, namespace, body: body(state) })
-        : await api.createNamespacedConfigMap({ namespace, body: body(state) });
+        ? await api.replaceNamespacedConfigMap({ name, namespace, body: body(json) })
+        : await api.createNamespacedConfigMap({ namespace, body: body(json) });
       resourceVersion = saved.metadata?.resourceVersion;
     } catch (err) {
-      if (err instanceof ApiException && err.code === 409) {
+      if (apiStatus(err) === 409) {
         throw stalled(codes.stateLocked, `${location} was written by another controller`, {
           hint: 'only the leader writes the state; this controller is no longer it and stops',
         });
@@ -64,7 +65,7 @@ export function configMapStateStore(o: {
       try {
         cm = await api.readNamespacedConfigMap({ name, namespace });
       } catch (err) {
-        if (err instanceof ApiException && err.code === 404) return undefined;
+        if (apiStatus(err) === 404) return undefined;
         throw err;
       }
       resourceVersion = cm.metadata?.resourceVersion;
@@ -86,9 +87,10 @@ export function configMapStateStore(o: {
       }
     },
     save(state) {
-      const snapshot = JSON.parse(JSON.stringify(state)) as ControllerState;
-      // Serialised, newest last; one failed write fails its own save, not the later ones.
-      const next = chain.catch(() => undefined).then(() => write(snapshot));
+      // The state as it is now (the caller goes on changing it), serialised once.
+      const json = JSON.stringify(state);
+      // Written in order, newest last; one failed write fails its own save, not the later ones.
+      const next = chain.catch(() => undefined).then(() => write(json));
       chain = next;
       return next;
     },
