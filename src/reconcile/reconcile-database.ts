@@ -103,14 +103,15 @@ export async function reconcileDatabase(
   };
   let activity: Activity = { kind: 'idle' };
   let retryAfterMs: number | undefined;
-  let failedAt: string | undefined;
+  /** Why ensureMembers did not finish, when it is the step that stopped the reconcile. */
+  let membersNotDone: string | undefined;
   for (const step of ensureSteps) {
     try {
       await step.run(ctx);
     } catch (err) {
       if (deps.signal.aborted) return;
-      failedAt = step.name;
       const message = `${step.name}: ${formatError(err)}`;
+      if (step.name === 'members') membersNotDone = message;
       log.warn({ step: step.name, err: formatError(err) }, 'step failed');
       const retry = retryOf(err);
       activity =
@@ -134,14 +135,14 @@ export async function reconcileDatabase(
   }
   // Members that run (a pod Ready) but that ensureMembers still waits for are not ready:
   // their servers do not answer yet.
-  if (failedAt === 'members' && activity.kind !== 'idle' && 'message' in activity) {
+  if (membersNotDone) {
     setCondition(
       record.conditions,
       now(),
       Cond.MembersReady,
       'False',
       Reason.MembersNotReady,
-      activity.message,
+      membersNotDone,
     );
   }
   done(activity, requiredConditions(spec));

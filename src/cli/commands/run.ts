@@ -31,8 +31,8 @@ Options:
   --path <dir>             sub-path of the repository holding the manifests (default: root)
   --runtime <kind>         local (default): processes on this machine, state in --state-dir;
                            kubernetes: StatefulSets in --namespace, the state in a ConfigMap
-                           and leadership in a Lease there (the data plane is not driven yet:
-                           see the README)
+                           and leadership in a Lease there (what it does not do yet: see the
+                           README)
   --kubeconfig <file>      with --runtime kubernetes: the cluster and credentials (default:
                            in-cluster service account, else KUBECONFIG or ~/.kube/config)
   --context <name>         with --runtime kubernetes: a context of the kubeconfig
