@@ -37,9 +37,9 @@ export async function restartAfterCrash(
   }
   await ensureMemberVolume(ctx, dbf.kind, db, mf);
   const server = await servers.serverOf(dbf.lastSpec, mf);
-  const started = await launchMember(ctx, dbf.lastSpec, mf, creds.password, server);
-  started.restarts += 1;
-  await ctx.layout.writeMember(db, started);
+  const started = await launchMember(ctx, dbf.lastSpec, mf, creds.password, server, {
+    afterCrash: true,
+  });
   ctx.emit({
     database: db,
     member,

@@ -49,7 +49,8 @@ async function portsFree(ctx: MemberContext, mf: MemberFile): Promise<boolean> {
 /**
  * Starts the member's server from its on-disk configuration. When its persisted port is taken
  * by another process, a new port is allocated, persisted and announced first. The new pid is
- * persisted and handed to the supervisor.
+ * persisted and handed to the supervisor; `afterCrash` counts a restart in the same write, so
+ * nobody reads the new pid with the old restart count.
  */
 export async function launchMember(
   ctx: MemberContext,
@@ -57,6 +58,7 @@ export async function launchMember(
   mf: MemberFile,
   password: string,
   server: { binary: string; version: string },
+  opts: { afterCrash?: boolean } = {},
 ): Promise<MemberFile> {
   const db = spec.name;
   if (!(await portsFree(ctx, mf))) {
@@ -96,6 +98,7 @@ export async function launchMember(
     startedAt: ctx.clock.now(),
     binary: server.binary,
     version: server.version,
+    restarts: mf.restarts + (opts.afterCrash ? 1 : 0),
   });
   await ctx.layout.writeMember(db, mf);
   ctx.supervisor.watch(db, mf.name, child.pid, mf.startedAt ?? 0, child);
