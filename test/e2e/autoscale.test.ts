@@ -153,7 +153,8 @@ describe('storage autoscaler: decisions committed to Git (loop volumes, real wri
     for (const name of ['session', 'orders']) {
       for (const m of db(s, name).members)
         expect(m.volume.capacityBytes).toBeGreaterThan(name === 'session' ? sessionCap : ordersCap);
-      expect(await usedPercent(env.app.runtime, name)).toBeLessThan(50);
+      const usage = await env.app.runtime.volumeUsage(name);
+      expect(await usedPercent(env.app.runtime, name), JSON.stringify(usage)).toBeLessThan(50);
       const a = s.autoscalers.find((x) => x.database === name)!;
       expect(a.lastDecision).toMatchObject({
         result: 'Committed',

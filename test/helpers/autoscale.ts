@@ -58,6 +58,9 @@ export async function pgClient(rt: Runtime, name: string, role: 'primary' | 'sta
     password: creds!.password,
     database: 'postgres',
   });
+  // A failed query rejects on its own; this only keeps a connection the server ends while the
+  // client is idle (the database stopped after a failed test) from crashing the run.
+  client.on('error', () => undefined);
   await client.connect();
   return client;
 }

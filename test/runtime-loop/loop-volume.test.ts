@@ -54,8 +54,18 @@ describe.skipIf(!support.supported)(`loop volumes (${support.reason ?? support.f
     dir = await mkdtemp(join(tmpdir(), 'dbops-loop-'));
     image = join(dir, 'vol', 'm0.img');
     mnt = join(dir, 'mnt', 'm0');
-    images.push(image, join(dir, 'vol', 'small.img'), join(dir, 'vol', 'busy.img'));
-    mounts.push(mnt, join(dir, 'mnt', 'small'), join(dir, 'mnt', 'busy'));
+    images.push(
+      image,
+      join(dir, 'vol', 'small.img'),
+      join(dir, 'vol', 'busy.img'),
+      join(dir, 'vol', 'append.img'),
+    );
+    mounts.push(
+      mnt,
+      join(dir, 'mnt', 'small'),
+      join(dir, 'mnt', 'busy'),
+      join(dir, 'mnt', 'append'),
+    );
   });
 
   afterAll(async () => {
@@ -184,6 +194,30 @@ describe.skipIf(!support.supported)(`loop volumes (${support.reason ?? support.f
     });
     expect(await isMounted(busy.mountPoint)).toBe(false);
     expect(await loopDevicesOf(busy.image)).toEqual([]);
+  });
+
+  it('counts as used what an open, appended file wrote, before and after a growth', async () => {
+    // An AOF or a TOAST segment: appended, never closed. Speculative preallocation would hold
+    // blocks past its end (110 MiB after a growth, measured), and statfs would count them.
+    const vol = { image: images[3] ?? '', mountPoint: mounts[3] ?? '', log };
+    await ensureLoopVolume({ ...vol, bytes: 320 * MIB });
+    const base = (await loopUsage(vol.mountPoint)).usedBytes;
+    const fh = await open(join(vol.mountPoint, 'appendonly.aof'), 'a');
+    const chunk = Buffer.alloc(MIB, 'x');
+    const extra = async (written: number) =>
+      (await loopUsage(vol.mountPoint)).usedBytes - base - written * MIB;
+    try {
+      for (let i = 0; i < 150; i++) await fh.write(chunk);
+      await fh.sync();
+      expect(await extra(150)).toBeLessThan(4 * MIB);
+      await growLoopVolume({ ...vol, bytes: 480 * MIB });
+      for (let i = 0; i < 20; i++) await fh.write(chunk);
+      await fh.sync();
+      expect(await extra(170)).toBeLessThan(4 * MIB);
+    } finally {
+      await fh.close();
+      await unmountLoopVolume(vol);
+    }
   });
 
   it('refuses to grow an image that does not exist', async () => {
