@@ -2,7 +2,7 @@ import { codes, stalled } from '../errors.js';
 import type { ObservedMember } from '../runtime/runtime.js';
 import type { StepResult } from './engine.js';
 import type { Conn, OpCtx } from './context.js';
-import type { RollingMember } from './rolling.js';
+import type { RollingMember } from '../plan/rolling.js';
 
 /** The members as the runtime sees them now; throws when the database has none. */
 export async function observedMembers(ctx: OpCtx): Promise<ObservedMember[]> {

@@ -1,7 +1,7 @@
 import type { OpCtx } from './context.js';
 import type { StepResult } from './engine.js';
 import { membersWithRoles } from './members.js';
-import { rollingPlan, type RollingAction } from './rolling.js';
+import { memberOrder, type RollingAction } from '../plan/rolling.js';
 
 /** What an operation persists at its start, so a resumed operation runs the same steps. */
 export interface OpPlan {
@@ -14,16 +14,17 @@ export interface OpPlan {
   actions: RollingAction[];
 }
 
-/** Builds the plan of an operation from the members' actual roles (called once, at its start). */
+/**
+ * Builds the plan of an operation at its start (called once): the members' actual roles read
+ * from the servers, then the same pure member order a plan before the fact uses.
+ */
 export async function prepare(
   ctx: OpCtx,
   type: string,
   opts: Omit<OpPlan, 'type' | 'actions'>,
 ): Promise<OpPlan> {
   const members = await membersWithRoles(ctx);
-  const online = type === 'VolumeExpansion' && opts.mode !== 'Offline';
-  const actions = rollingPlan(members, { failover: !online && ctx.before.kind === 'Redis' });
-  return { type, ...opts, actions };
+  return { type, ...opts, actions: memberOrder(ctx.before.kind, type, opts.mode, members) };
 }
 
 /** A finished step, with an optional message for the history. */

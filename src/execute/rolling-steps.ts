@@ -2,7 +2,7 @@ import type { OpCtx } from './context.js';
 import type { OperationRecord, StepDef, StepResult } from './engine.js';
 import { followerInSync, memberNamed } from './members.js';
 import { done, type OpPlan } from './op-plan.js';
-import { actionName, type RollingAction } from './rolling.js';
+import { actionName, type RollingAction } from '../plan/rolling.js';
 
 /** Hands a shard over to its replica (a coordinated CLUSTER FAILOVER); idempotent. */
 export function failoverStep(a: Extract<RollingAction, { kind: 'failover' }>): StepDef<OpCtx> {

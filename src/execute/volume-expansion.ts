@@ -2,7 +2,7 @@ import type { OpCtx } from './context.js';
 import type { Progress } from '../runtime/runtime.js';
 import type { StepDef, StepResult } from './engine.js';
 import { done, type OpPlan } from './op-plan.js';
-import type { RollingAction } from './rolling.js';
+import type { RollingAction } from '../plan/rolling.js';
 import { rollingSteps } from './rolling-steps.js';
 
 /** A runtime's progress as a step's result: done with `message`, or wait as it says. */

@@ -50,3 +50,20 @@ export function rollingPlan(
   }
   return out;
 }
+
+/**
+ * The member order of an operation of `type` on a database of `kind`: an Online volume
+ * expansion grows volumes under running servers (followers first, no failover); everything
+ * else cycles members, and a Redis master hands over to its replica before it is cycled.
+ * The members come from the topology (a plan before the fact) or from the servers' actual
+ * roles (the controller, at the operation's start).
+ */
+export function memberOrder(
+  kind: 'Redis' | 'Postgres',
+  type: string,
+  mode: 'Online' | 'Offline' | undefined,
+  members: RollingMember[],
+): RollingAction[] {
+  const online = type === 'VolumeExpansion' && mode !== 'Offline';
+  return rollingPlan(members, { failover: !online && kind === 'Redis' });
+}
