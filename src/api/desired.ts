@@ -137,4 +137,6 @@ export interface EffectiveDatabase {
   autoscalers: Autoscaler[];
   /** Non-fatal notes from the fold, e.g. an expansion below the current size. */
   notes: string[];
+  /** The spec file's metadata.labels (policies select databases by them). */
+  labels: Record<string, string>;
 }

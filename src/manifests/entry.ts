@@ -14,6 +14,8 @@ export interface Entry extends DocResult {
   locate: Locator;
   /** Set when the document is a valid database. */
   spec?: DatabaseSpec;
+  /** metadata.labels of a valid database (policies select by them). */
+  labels?: Record<string, string>;
   /** Set when the document is a valid OpsRequest. */
   op?: OpsRequest;
   /** Set when the document is a valid autoscaler. */

@@ -111,7 +111,10 @@ function readFile(
     for (const p of r.problems)
       (p.severity === 'error' ? errors : warnings).push(toManifestError(entry, p));
     const v = r.value;
-    if (v?.type === 'database' && v.spec) entry.spec = v.spec;
+    if (v?.type === 'database' && v.spec) {
+      entry.spec = v.spec;
+      entry.labels = labelsOf(d.value);
+    }
     if (v?.type === 'ops' && v.op) entry.op = { ...v.op, origin, digest: opsDigest(v.op) };
     if (v?.type === 'autoscaler' && v.autoscaler) {
       entry.autoscaler = { ...v.autoscaler, origin };
@@ -119,6 +122,12 @@ function readFile(
     }
     entries.push(entry);
   }
+}
+
+/** metadata.labels of a document the schema accepted (string to string). */
+function labelsOf(doc: unknown): Record<string, string> {
+  const labels = (doc as { metadata?: { labels?: Record<string, string> } }).metadata?.labels;
+  return labels ? { ...labels } : {};
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -158,6 +167,7 @@ function assemble(
       origin: e.origin,
       ops,
       autoscalers: scalersOf.get(e.spec.name) ?? [],
+      labels: e.labels ?? {},
     });
   }
   const valid = (db: string) => databases.has(db);

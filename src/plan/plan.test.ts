@@ -23,6 +23,7 @@ const eff = (spec: DatabaseSpec): EffectiveDatabase => ({
   base: spec,
   origin: { file: `databases/${spec.name}.yaml` },
   provenance: {},
+  labels: {},
   ops: [],
   autoscalers: [],
   notes: [],
