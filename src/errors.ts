@@ -24,6 +24,9 @@ export const codes = {
   unsupported: 'DBOPS_E_UNSUPPORTED',
   forbiddenConfig: 'DBOPS_E_FORBIDDEN_CONFIG',
   opsEdited: 'DBOPS_E_OPS_EDITED',
+  // policies
+  invalidExpression: 'DBOPS_E_INVALID_EXPRESSION',
+  policyNotOverridable: 'DBOPS_E_POLICY_NOT_OVERRIDABLE',
   // source
   sourceUnreachable: 'DBOPS_E_SOURCE_UNREACHABLE',
   sourceAuth: 'DBOPS_E_SOURCE_AUTH',
