@@ -11,6 +11,8 @@ const clients = [
   { pkg: 'pg', folder: 'db/postgres' },
   { pkg: '@kubernetes/client-node', folder: 'runtime/kubernetes' },
   { pkg: 'prom-client', folder: 'http' },
+  { pkg: '@marcbachmann/cel-js', folder: 'policy' },
+  { pkg: 'croner', folder: 'policy' },
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -58,7 +60,7 @@ const importRules = [
   { files: ['src/**/*.ts'], rules: restrict(clients.map(clientPattern)) },
   ...clients.map((own) => ({
     files: [`src/${own.folder}/**/*.ts`],
-    rules: restrict(clients.filter((c) => c !== own).map(clientPattern)),
+    rules: restrict(clients.filter((c) => c.folder !== own.folder).map(clientPattern)),
   })),
   { files: pureFiles, rules: restrict(purePatterns) },
   {

@@ -27,6 +27,7 @@ export const codes = {
   // policies
   invalidExpression: 'DBOPS_E_INVALID_EXPRESSION',
   policyNotOverridable: 'DBOPS_E_POLICY_NOT_OVERRIDABLE',
+  policyDenied: 'DBOPS_E_POLICY_DENIED',
   // source
   sourceUnreachable: 'DBOPS_E_SOURCE_UNREACHABLE',
   sourceAuth: 'DBOPS_E_SOURCE_AUTH',

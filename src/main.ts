@@ -1,3 +1,4 @@
+import { builtInPolicyFiles } from './policy/built-in.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -289,6 +290,7 @@ export async function assemble(
       store: place.store,
       intervalMs: config.intervalMs,
       metrics,
+      builtInPolicies: await builtInPolicyFiles(),
       ...(crashHook ? { crashHook } : {}),
       ...(recordNote ? { recordNote } : {}),
     });

@@ -53,13 +53,21 @@ function fileError(
   return { code, file, line, column, field: '', message };
 }
 
+/**
+ * True for the files of the repository's own policies (the `policies/` folder at the top of
+ * the desired state): the policy loader reads them, not this one.
+ */
+export function isPolicyPath(path: string): boolean {
+  return path.startsWith('policies/');
+}
+
 /** Loads the desired state of a revision. Pure and total: it never throws. */
 export function loadDesiredState(input: LoadInput): DesiredState {
   const errors: ManifestError[] = [];
   const warnings: ManifestError[] = [];
   const entries: Entry[] = [];
   for (const file of [...input.files].sort(byPath)) {
-    if (!/\.ya?ml$/i.test(file.path)) continue;
+    if (!/\.ya?ml$/i.test(file.path) || isPolicyPath(file.path)) continue;
     try {
       readFile(file, input, entries, errors, warnings);
     } catch (err) {

@@ -3,21 +3,20 @@ import type { DatabaseSpec, OpsRequest } from '../api/desired.js';
 import { describeOperation, planOperations } from './operations.js';
 
 const Gi = 1024 ** 3;
-const cluster = (over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
-  ({
-    kind: 'Redis',
-    name: 'cache',
-    version: '7.0.15',
-    mode: 'Cluster',
-    shards: 3,
-    replicas: 2,
-    storageType: 'Durable',
-    storageBytes: Gi,
-    config: { 'maxmemory-policy': 'noeviction' },
-    halted: false,
-    deletionPolicy: 'Delete',
-    ...over,
-  }) as DatabaseSpec;
+const cluster = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
+  kind: 'Redis',
+  name: 'cache',
+  version: '7.0.15',
+  mode: 'Cluster',
+  shards: 3,
+  replicas: 2,
+  storageType: 'Durable',
+  storageBytes: Gi,
+  config: { 'maxmemory-policy': 'noeviction' },
+  halted: false,
+  deletionPolicy: 'Delete',
+  ...over,
+});
 const standalone = (over: Partial<DatabaseSpec> = {}) =>
   cluster({ name: 'session', mode: 'Standalone', shards: 1, replicas: 1, ...over });
 const postgres = (over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
@@ -165,7 +164,7 @@ describe('planOperations: what each change causes and how it runs', () => {
     {
       name: 'Postgres replicas up: members added, no restart',
       applied: postgres(),
-      target: postgres({ replicas: 3 } as Partial<DatabaseSpec>),
+      target: postgres({ replicas: 3 }),
       want: ['HorizontalScaling 2 -> 3 replicas: 1 member(s) added, no restart'],
     },
     {
@@ -223,8 +222,8 @@ describe('planOperations: what each change causes and how it runs', () => {
 
   it('orders members by their live roles when it has them (a failover moved the master)', () => {
     const p = planOperations({
-      applied: cluster({ shards: 1 } as Partial<DatabaseSpec>),
-      target: cluster({ shards: 1, config: { databases: '32' } } as Partial<DatabaseSpec>),
+      applied: cluster({ shards: 1 }),
+      target: cluster({ shards: 1, config: { databases: '32' } }),
       file: 'databases/cache.yaml',
       pending: [],
       members: [

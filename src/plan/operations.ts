@@ -14,7 +14,12 @@ import type {
   PlannedType,
   SettingChange,
 } from './planned-operation.js';
-import { resolveOperation, specChanges, type SpecChangeNotes } from './resolve.js';
+import {
+  resolveOperation,
+  specChanges,
+  type OperationInput,
+  type SpecChangeNotes,
+} from './resolve.js';
 import { settingNeedsRestart } from './restart-settings.js';
 import { memberOrder, type RollingMember } from './rolling.js';
 import { topology } from './topology.js';
@@ -85,8 +90,21 @@ export function planOperations(input: OperationsInput): OperationsPlan {
   return { operations, after: applied, notes: change.notes };
 }
 
+/**
+ * One operation as the planner sees it, against the spec the database runs at when it starts:
+ * what the controller asks the policies about before it starts an operation (change windows).
+ */
+export function planOne(
+  op: OperationInput,
+  applied: DatabaseSpec,
+  from: Pick<PlannedOperation, 'source' | 'name' | 'file'>,
+  members?: readonly RollingMember[],
+): PlannedOperation {
+  return plannedOne(op, applied, members, from, op.request).operation;
+}
+
 function plannedOne(
-  op: Parameters<typeof resolveOperation>[0],
+  op: OperationInput,
   applied: DatabaseSpec,
   members: readonly RollingMember[] | undefined,
   from: Pick<PlannedOperation, 'source' | 'name' | 'file'>,
@@ -106,7 +124,16 @@ function plannedOne(
       ...base,
       outcome: r.kind === 'run' ? 'fail' : r.kind,
       message: r.kind === 'run' ? `${type} is not supported yet; nothing was changed` : r.message,
-      parameters: null,
+      // What a failing expansion asked for: a shrink request, as the policies see it.
+      parameters:
+        type === 'VolumeExpansion' && req?.volumeExpansion
+          ? {
+              type,
+              fromBytes: applied.storageBytes,
+              toBytes: req.volumeExpansion.bytes,
+              mode: req.volumeExpansion.mode,
+            }
+          : null,
       steps: [],
       restarts: [],
       failovers: 0,

@@ -48,7 +48,7 @@ export interface PlannedOperation {
   outcome: 'run' | 'skip' | 'fail';
   /** Why it skips or fails; null when it runs. */
   message: string | null;
-  /** Set when outcome is run. */
+  /** Set when outcome is run, and for a failing VolumeExpansion (the size it asks for). */
   parameters: PlannedParameters | null;
   /** Members in the order they are touched, failovers included (empty when none is). */
   steps: PlannedStep[];

@@ -46,22 +46,20 @@ function outOfBounds(
   return [];
 }
 
+/** Shrink requests: VolumeExpansion OpsRequests asking for less than the size before them. */
 function noShrink(s: RuleSubject): Finding[] {
   const out: Finding[] = [];
   s.operations.forEach((op, i) => {
     const p = op.parameters;
-    if (p?.type !== 'VolumeExpansion' || p.toBytes >= p.fromBytes) return;
+    if (op.source !== 'OpsRequest' || p?.type !== 'VolumeExpansion' || p.toBytes >= p.fromBytes)
+      return;
     out.push({
       operation: i,
       message: `${operationText(op)} asks for ${formatBytes(p.toBytes)}, less than the ${formatBytes(p.fromBytes)} before it; volumes never shrink: ask for ${formatBytes(p.fromBytes)} or more, or move the data to a new database`,
     });
   });
-  const from = s.before?.storageBytes;
-  const to = s.database.storageBytes;
-  if (out.length === 0 && from !== undefined && from > to)
-    out.push({
-      message: `storage goes down from ${formatBytes(from)} to ${formatBytes(to)}; volumes never shrink: keep ${formatBytes(from)} or more, or move the data to a new database`,
-    });
+  // A spec whose size goes down is not a request: it is how `git revert` of an expansion
+  // reads (DESIGN §2), and it is allowed: nothing shrinks, the database says its volume stays.
   return out;
 }
 

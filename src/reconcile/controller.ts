@@ -4,7 +4,9 @@ import type { StatusDocument } from '../api/status.js';
 import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
 import { codes, formatError, isCode } from '../errors.js';
-import { loadDesiredState, type DesiredState } from '../manifests/load.js';
+import type { SourceFile } from '../api/manifest-file.js';
+import { isPolicyPath, loadDesiredState, type DesiredState } from '../manifests/load.js';
+import { loadPolicies, type LoadedPolicies } from '../policy/load.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { noMetrics, type Metrics } from '../platform/metrics.js';
@@ -15,6 +17,7 @@ import type { DatabaseClients } from './clients.js';
 import { setCondition } from './conditions.js';
 import type { StateStore } from './persistence.js';
 import { ensureDatabase } from './ensure-database.js';
+import { judgeRevision, windowWait } from './policy-gate.js';
 import { endOpsOfRemoved, executedDigests, recordOpsRequests } from './ledger.js';
 import { recordDesired, recordOf } from './records.js';
 import { reconcileDatabase } from './reconcile-database.js';
@@ -48,6 +51,8 @@ export interface ControllerDeps {
   waitMs?: number;
   /** Records reconciles, fetches and operations (prom-client in main.ts); none when absent. */
   metrics?: Metrics;
+  /** dbops' built-in policy files (policy/built-in.ts); a repository's policies/ add to them. */
+  builtInPolicies?: SourceFile[];
 }
 
 interface Worker {
@@ -62,6 +67,7 @@ interface Worker {
 export class Controller {
   private snapshot: Snapshot | undefined;
   private desired: DesiredState | undefined;
+  private policies: LoadedPolicies = { policies: [], errors: [], warnings: [] };
   private readonly workers = new Map<string, Worker>();
   private readonly lastAction = new Map<string, Action>();
   /** What publishStatus last showed per database (phase and message). */
@@ -209,18 +215,28 @@ export class Controller {
         this.state.seen[f.path] = { oid, revision: snap.revision };
       }
     }
-    this.desired = loadDesiredState({
+    const loaded = loadDesiredState({
       files: snap.files,
       revision: snap.revision,
       executedOps: executedDigests(this.state),
       commitOf: (path) => this.state.seen[path]?.revision,
     });
+    this.policies = loadPolicies({
+      builtIn: this.deps.builtInPolicies ?? [],
+      repository: snap.files.filter((f) => isPolicyPath(f.path)),
+    });
+    this.desired = judgeRevision(loaded, this.state, this.policies, now);
     this.state.revision = snap.revision;
     this.state.errors = this.desired.errors;
     for (const e of this.desired.errors) {
       log.warn({ file: e.file, line: e.line, field: e.field, code: e.code }, e.message);
     }
-    recordOpsRequests(this.state, this.desired.opsRequests, this.deps.clock.now());
+    recordOpsRequests(
+      this.state,
+      this.desired.opsRequests,
+      this.deps.clock.now(),
+      new Set(this.desired.invalid.keys()),
+    );
     log.info(
       {
         revision: snap.revision.slice(0, 12),
@@ -328,6 +344,8 @@ export class Controller {
         ...deps,
         state: this.state,
         save: () => this.save(),
+        windowWait: (op, r) =>
+          windowWait(op, r, this.desired, this.policies, this.deps.clock.now()),
         ...(this.deps.crashHook ? { crashHook: this.deps.crashHook } : {}),
         ...(this.deps.recordNote ? { recordNote: this.deps.recordNote } : {}),
       });

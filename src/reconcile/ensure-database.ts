@@ -12,6 +12,8 @@ import { deriveOperations } from './derive.js';
 import { opsOf, skipPendingAtCreation } from './ledger.js';
 import { reconcileDatabase, type ReconcileDeps } from './reconcile-database.js';
 import { runStoredOperation } from './run-operation.js';
+import type { StoredOp } from './derive.js';
+import type { WindowWait } from './policy-gate.js';
 import { requiredConditions } from './steps.js';
 import type { ControllerState, DatabaseRecord } from './store.js';
 
@@ -22,6 +24,8 @@ export interface EnsureDeps extends ReconcileDeps {
   save(): Promise<void>;
   crashHook?: CrashHook;
   recordNote?: (commit: string, text: string) => Promise<void>;
+  /** Why an operation may not start yet (a closed change window), when it may not. */
+  windowWait?: (op: StoredOp, rec: DatabaseRecord) => WindowWait | undefined;
 }
 
 /**
@@ -51,6 +55,7 @@ export async function ensureDatabase(
     }
     return again;
   }
+  let windowMs: number | undefined;
   for (let round = 0; round < 50 && !deps.signal.aborted; round++) {
     const ops = opsOf(state, rec.name);
     if (!ops.some((o) => o.source === 'OpsRequest' && !isTerminal(o.phase))) {
@@ -84,6 +89,13 @@ export async function ensureDatabase(
     }
     const next = view.next ? state.operations[view.next.id] : undefined;
     if (!next) break;
+    const closed = next.phase === 'Pending' ? deps.windowWait?.(next, rec) : undefined;
+    if (closed) {
+      // It stays Pending and runs when the window opens; the database is reconciled as it is.
+      next.message = closed.message;
+      windowMs = closed.afterMs;
+      break;
+    }
     const done = await runStoredOperation(next, rec, {
       ...deps,
       persist: async (op) => {
@@ -96,6 +108,7 @@ export async function ensureDatabase(
   }
   const again = await reconcileDatabase({ ...action, spec: rec.applied }, rec, deps);
   await recordNotes(rec.name, deps);
+  if (windowMs !== undefined) return again === undefined ? windowMs : Math.min(again, windowMs);
   const queued = opsOf(state, rec.name).some((o) => o.phase === 'Pending');
   return queued && rec.phase === 'Ready' ? 0 : again;
 }

@@ -22,7 +22,12 @@ export function executedDigests(state: ControllerState): Map<string, string> {
  * (they have not started), started ones never change; a Pending one whose file is gone is
  * Skipped.
  */
-export function recordOpsRequests(state: ControllerState, ops: OpsRequest[], now: number): void {
+export function recordOpsRequests(
+  state: ControllerState,
+  ops: OpsRequest[],
+  now: number,
+  held: ReadonlySet<string> = new Set(),
+): void {
   const inGit = new Set(ops.map((o) => o.name));
   for (const op of ops) {
     const known = state.operations[op.name];
@@ -45,7 +50,13 @@ export function recordOpsRequests(state: ControllerState, ops: OpsRequest[], now
     };
   }
   for (const o of Object.values(state.operations)) {
-    if (o.source === 'OpsRequest' && o.phase === 'Pending' && !inGit.has(o.id)) {
+    // A database held at its last good revision (invalid or denied) keeps its queue.
+    if (
+      o.source === 'OpsRequest' &&
+      o.phase === 'Pending' &&
+      !inGit.has(o.id) &&
+      !held.has(o.database)
+    ) {
       end(o, now, 'Removed', 'the OpsRequest file was removed before the operation started');
     }
   }

@@ -224,7 +224,7 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
     }
   });
 
-  it('VolumeExpansion grows every Postgres volume online; a smaller size fails; a revert keeps the size', async () => {
+  it('VolumeExpansion grows every Postgres volume online; a smaller size is denied by the no-shrink policy; a revert keeps the size', async () => {
     const before = await env.converge();
     const cap0 = Math.min(...db(before, 'orders').members.map((m) => m.volume.capacityBytes));
     const creds = await env.app.runtime.credentials('orders');
@@ -272,8 +272,17 @@ describe('day-2 operations from pushed commits (standalone Redis, Postgres)', ()
       },
       'shrink orders',
     );
-    s = await env.until('shrink ended', (x) => ended(x, 'orders-shrink'));
-    expect(op(s, 'orders-shrink')).toMatchObject({ phase: 'Failed', reason: 'CannotShrink' });
+    // The built-in policy no-shrink denies the request: orders stays as it is, and says why.
+    s = await env.until('shrink denied', (x) =>
+      db(x, 'orders').conditions.some(
+        (c) => c.type === 'ManifestValid' && c.status === 'False' && /no-shrink/.test(c.message),
+      ),
+    );
+    expect(db(s, 'orders').conditions.find((c) => c.type === 'ManifestValid')?.message).toMatch(
+      /policy no-shrink \(dbops:policies\/storage.yaml:\d+\): VolumeExpansion orders-shrink .* asks for 1Gi, less than the 2Gi before it/,
+    );
+    expect(s.opsRequests.some((o) => o.name === 'orders-shrink')).toBe(false);
+    expect(db(s, 'orders').phase).toBe('Ready');
 
     await pushFiles(
       env.url,
