@@ -9,6 +9,7 @@ Commands:
   run          run the controller against a Git repository
   status       show databases, members and OpsRequests
   validate     validate the manifests of a directory
+  plan         the operational plan of a change between two revisions, with policy verdicts
   schema       print JSON Schemas of the manifest kinds
   credentials  print the connection URL of a database
   ops list     list operations (OpsRequests and spec changes) with phases and steps
@@ -40,6 +41,10 @@ const commands: Record<string, () => Promise<Command>> = {
   validate: async () => {
     const m = await import('./commands/validate.js');
     return { run: m.validateCommand, help: m.validateHelp };
+  },
+  plan: async () => {
+    const m = await import('./commands/plan.js');
+    return { run: m.planCommand, help: m.planHelp };
   },
   schema: async () => {
     const m = await import('./commands/schema.js');

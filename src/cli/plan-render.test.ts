@@ -54,7 +54,8 @@ function samplePlan() {
             file: 'policies/windows.yaml',
             line: 4,
             effect: 'wait',
-            message: 'restarts run Saturdays 02:00-06:00 UTC',
+            message:
+              'policy restarts-in-window (policies/windows.yaml:4): restarts run Saturdays 02:00-06:00 UTC',
             operation: 1,
             opensAt: Date.parse('2026-12-05T02:00:00Z'),
           },
@@ -66,7 +67,8 @@ function samplePlan() {
               file: 'dbops:policies/storage.yaml',
               line: 7,
               effect: 'deny',
-              message: 'storage 1Gi is above the maximum 512Mi for Postgres; ask for less',
+              message:
+                'policy storage-bounds (dbops:policies/storage.yaml:7): storage 1Gi is above the maximum of 512Mi; use at most 512Mi',
             },
           ]
         : [];

@@ -22,12 +22,12 @@ const changeWords: Record<DatabasePlan['change'], string> = {
 
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
+/** A verdict's message already names the policy and where it is written. */
 function verdictLine(v: PlanVerdict, ops: PlannedOperation[]): string {
+  if (v.effect === 'deny') return `DENIED: ${v.message}`;
   const about = v.operation === undefined ? '' : `${ops[v.operation]?.type ?? 'operation'} `;
-  const where = `policy ${v.policy}, ${v.file}:${v.line}`;
-  if (v.effect === 'deny') return `DENIED (${where}): ${v.message}`;
   const opens = v.opensAt === undefined ? '' : `; the next window opens ${utc(v.opensAt)}`;
-  return `${about}waits for a change window (${where}): ${v.message}${opens}`;
+  return `${about}waits for a change window: ${v.message}${opens}`;
 }
 
 function operationLine(op: PlannedOperation): string {

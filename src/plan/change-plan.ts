@@ -18,6 +18,7 @@ export interface PlanVerdict {
   file: string;
   line: number;
   effect: 'deny' | 'wait';
+  /** What is wrong and what to do, starting with the policy and where it is written. */
   message: string;
   /** Index in the database's operations, when the verdict is about one of them. */
   operation?: number;

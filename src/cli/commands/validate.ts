@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { ManifestError } from '../../api/manifest-error.js';
-import { loadDesiredState } from '../../manifests/load.js';
+import { isPolicyPath, loadDesiredState } from '../../manifests/load.js';
+import { builtInPolicyFiles } from '../../policy/built-in.js';
+import { loadPolicies } from '../../policy/load.js';
 import { systemClock } from '../../platform/clock.js';
 import { createDirectorySource } from '../../source/local-source.js';
 import { oneOf, parseCommand, subPathOf } from '../args.js';
@@ -9,7 +11,8 @@ import type { CommandContext } from '../context.js';
 export const validateHelp = `Usage: dbops validate [DIR] [--path SUBDIR] [--output text|json]
 
 Validates every *.yaml/*.yml manifest under DIR (default: the current directory) as the
-controller would, without touching any database. Exit code 0 when valid, 1 when not.
+controller would, and the policy files of its policies/ folder, without touching any
+database. Exit code 0 when valid, 1 when not. (dbops plan applies the policies to a change.)
 `;
 
 /** Prints warnings, then errors, each with file:line:column and field (and the error's hint). */
@@ -38,7 +41,16 @@ export async function validateCommand(argv: string[], ctx: CommandContext): Prom
   const dir = resolve(ctx.cwd, positionals[0] ?? '.');
   const source = createDirectorySource({ dir, path: subPathOf(values.path), clock: systemClock });
   const snap = await source.fetch();
-  const desired = loadDesiredState({ files: snap.files, revision: snap.revision });
+  const loaded = loadDesiredState({ files: snap.files, revision: snap.revision });
+  const policies = loadPolicies({
+    builtIn: await builtInPolicyFiles(),
+    repository: snap.files.filter((f) => isPolicyPath(f.path)),
+  });
+  const desired = {
+    ...loaded,
+    errors: [...loaded.errors, ...policies.errors],
+    warnings: [...loaded.warnings, ...policies.warnings],
+  };
   if (output === 'json') {
     ctx.stdout.write(
       JSON.stringify(
@@ -47,6 +59,7 @@ export async function validateCommand(argv: string[], ctx: CommandContext): Prom
           databases: [...desired.databases.keys()],
           opsRequests: desired.opsRequests.map((o) => o.name),
           autoscalers: desired.autoscalers.map((a) => a.name),
+          policies: policies.policies.filter((p) => !p.builtIn).map((p) => p.name),
           errors: desired.errors,
           warnings: desired.warnings,
         },

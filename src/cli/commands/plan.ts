@@ -1,0 +1,145 @@
+import { resolve } from 'node:path';
+import type { DatabaseSpec } from '../../api/desired.js';
+import { DbopsError, codes, formatError, stalled } from '../../errors.js';
+import { isTerminal } from '../../execute/engine.js';
+import { loadDesiredState, type DesiredState } from '../../manifests/load.js';
+import { systemClock } from '../../platform/clock.js';
+import { planAllowed, planChange, type LiveState } from '../../plan/change-plan.js';
+import type { RollingMember } from '../../plan/rolling.js';
+import { readRevision } from '../../source/revisions.js';
+import { oneOf, parseCommand, runtimeOptions, subPathOf } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { readControllerState } from '../controller-state.js';
+import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../plan-render.js';
+import { policyJudge, readPolicies } from '../plan-policies.js';
+import { printProblems } from './validate.js';
+
+export const planHelp = `Usage: dbops plan --base REV --head REV [--repo DIR] [--path P]
+                  [--format text|markdown|json] [--live [--state-dir DIR | --runtime kubernetes ...]]
+
+Prints the operational plan of the change from REV --base to REV --head of a local Git
+repository: per database, what the change causes (provisioning, operations and how they
+run: which members restart, which fail over, what cannot be undone, halts and deletions),
+and the verdicts of the policies (dbops' built-in set plus the repository's policies/).
+Nothing is changed anywhere.
+
+  --base, --head   any revision: a commit id (full or abbreviated), a branch, a tag,
+                   origin/main, HEAD, each with ~N or ^ for an ancestor
+  --repo DIR       the repository (default: the current directory)
+  --path P         the folder of the desired state inside the repository (default: the root)
+  --format         text (default), markdown (a pull-request comment) or json
+  --live           plan against what a running controller applied (its state dir, or with
+                   --runtime kubernetes its state ConfigMap) instead of taking the base as
+                   applied: actual sizes, OpsRequests already run, members' actual roles
+
+Exit code: 0 the change is allowed, 1 a policy denies it or its manifests are invalid (the
+plan is printed all the same), 2 bad input (a revision that does not exist, an invalid
+policy file, bad flags; nothing on stdout).
+`;
+
+/** `dbops plan`: the operational plan of a change between two revisions. */
+export async function planCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  let planned: { text: string; allowed: boolean };
+  try {
+    planned = await makePlan(argv, ctx);
+  } catch (err) {
+    if (!(err instanceof DbopsError)) throw err;
+    ctx.stderr.write(`dbops plan: ${formatError(err)}\n`);
+    return 2;
+  }
+  ctx.stdout.write(planned.text);
+  return planned.allowed ? 0 : 1;
+}
+
+async function makePlan(argv: string[], ctx: CommandContext) {
+  const { values } = parseCommand(
+    'plan',
+    argv,
+    {
+      base: { type: 'string' },
+      head: { type: 'string' },
+      repo: { type: 'string' },
+      path: { type: 'string' },
+      format: { type: 'string' },
+      live: { type: 'boolean' },
+      ...runtimeOptions,
+    },
+    0,
+  );
+  const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text');
+  const base = required('base', values.base);
+  const head = required('head', values.head);
+  const dir = resolve(ctx.cwd, values.repo ?? '.');
+  const path = subPathOf(values.path);
+  const [b, h] = await Promise.all([
+    readRevision({ dir, rev: base, ...(path ? { path } : {}), missingPathIsEmpty: true }),
+    readRevision({ dir, rev: head, ...(path ? { path } : {}) }),
+  ]);
+  const policies = await readPolicies(h.files, ctx.stderr);
+  const baseState = loadDesiredState({ files: b.files, revision: b.commit });
+  const live = values.live ? await liveState(values, ctx) : undefined;
+  const executedOps = new Map<string, string>();
+  if (!live) for (const o of baseState.opsRequests) executedOps.set(o.name, o.digest);
+  const headState = loadDesiredState({ files: h.files, revision: h.commit, executedOps });
+  if (format === 'text') printProblems(ctx.stderr, { errors: [], warnings: headState.warnings });
+  const p = planChange({
+    base: side(baseState),
+    head: { ...side(headState), errors: headState.errors },
+    ...(live ? { live } : {}),
+    judge: policyJudge(policies, (ctx.clock ?? systemClock).now()),
+  });
+  const text =
+    format === 'json'
+      ? renderPlanJson(p)
+      : format === 'markdown'
+        ? renderPlanMarkdown(p)
+        : renderPlanText(p);
+  return { text, allowed: planAllowed(p) };
+}
+
+function required(flag: string, value: string | undefined): string {
+  if (value) return value;
+  throw stalled(codes.usage, `--${flag} is required`, {
+    hint: `run 'dbops plan --help': for a pull request, --base is the target branch's commit and --head the pull request's`,
+  });
+}
+
+const side = (s: DesiredState) => ({
+  revision: s.revision,
+  databases: s.databases,
+  invalid: s.invalid,
+  incomplete: s.incomplete,
+});
+
+/** What the controller recorded, as the planner's live state. */
+async function liveState(
+  flags: Parameters<typeof readControllerState>[0],
+  ctx: CommandContext,
+): Promise<LiveState> {
+  const state = await readControllerState(flags, ctx);
+  const applied = new Map<string, DatabaseSpec>();
+  const present = new Set<string>();
+  const haltedForRemoval = new Set<string>();
+  const members = new Map<string, RollingMember[]>();
+  for (const rec of Object.values(state.databases)) {
+    present.add(rec.name);
+    if (rec.applied) applied.set(rec.name, rec.applied);
+    if (rec.haltedForRemoval) haltedForRemoval.add(rec.name);
+    if (rec.members.length > 0) {
+      members.set(
+        rec.name,
+        rec.members.map((m) => ({
+          name: m.name,
+          shard: Number(/-shard(\d+)-\d+$/.exec(m.name)?.[1] ?? 0),
+          role: m.role,
+        })),
+      );
+    }
+  }
+  const executed = new Set(
+    Object.values(state.operations)
+      .filter((o) => o.source === 'OpsRequest' && isTerminal(o.phase))
+      .map((o) => o.id),
+  );
+  return { applied, executed, present, haltedForRemoval, members };
+}
