@@ -135,7 +135,8 @@ export function windowWait(
   // Every window must be open: wait for the one that opens last.
   const opensAt = Math.max(...waits.map((v) => v.opensAt ?? now + 60_000));
   return {
-    message: `waits for a change window: ${waits.map((v) => v.message).join('; ')}; opens ${new Date(opensAt).toISOString()}`,
+    // Each message says when its window opens.
+    message: `waits for a change window: ${waits.map((v) => v.message).join('; ')}`,
     // Looked at again at the opening, or within an hour (a timer cannot wait for days).
     afterMs: Math.min(3_600_000, Math.max(1_000, opensAt - now)),
   };

@@ -1,34 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpsRequestStatus } from '../../src/api/status.js';
-import { main } from '../../src/cli/main-cli.js';
+import { dbops } from '../helpers/cli-in-process.js';
 import type { PlannedOperation } from '../../src/plan/planned-operation.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 import { git, writeFiles } from '../helpers/git-work.js';
 import { opsRequest, postgres, redisCluster, redisStandalone } from '../helpers/manifests.js';
-
-/** Runs the dbops CLI in this process; returns its exit code and what it printed. */
-async function dbops(cwd: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        f(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(argv, {
-    env: {},
-    cwd,
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-  });
-  return { code, out, err };
-}
 
 const withConfig = (manifest: string, file: string, text: string) =>
   manifest.replace(

@@ -1,7 +1,7 @@
 import type { StatusDocument } from '../../src/api/status.js';
 import type { GitServer } from '../../src/http/git-server.js';
 import { assemble, type RunConfig, type Assembly } from '../../src/main.js';
-import { systemClock, waitFor } from '../../src/platform/clock.js';
+import { systemClock, waitFor, type Clock } from '../../src/platform/clock.js';
 import { silentLogger, type Logger } from '../../src/platform/logger.js';
 import { startGitFixture } from './git-fixture.js';
 
@@ -36,6 +36,8 @@ export async function startEnv(
     config?: Partial<RunConfig>;
     /** The controller's logger (tests that read logs); else DBOPS_TEST_LOG or silent. */
     log?: Logger;
+    /** The controller's clock (tests of change windows); else the system clock. */
+    clock?: Clock;
   } = {},
 ): Promise<TestEnv> {
   const fx = await startGitFixture('e2e', files, {
@@ -62,6 +64,7 @@ export async function startEnv(
           })
         : silentLogger()),
     {},
+    opts.clock ?? systemClock,
   );
   const converge = async () => {
     await app.controller.round({ fetch: true });
