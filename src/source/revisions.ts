@@ -78,6 +78,9 @@ export async function readRevision(opts: {
   maxFileBytes?: number;
   /** A revision without `path` has no manifests (a base from before the folder existed). */
   missingPathIsEmpty?: boolean;
+  /** Files of another revision by blob id, and git's object cache: unchanged blobs are read once. */
+  known?: ReadonlyMap<string, SourceFile>;
+  cache?: object;
 }): Promise<RevisionFiles> {
   const subPath = normalizeSubPath(opts.path);
   const commit = await resolveRevision(opts.dir, opts.rev);
@@ -95,6 +98,8 @@ export async function readRevision(opts: {
     subPath,
     maxFileBytes: opts.maxFileBytes ?? maxManifestBytes,
     describe: `${resolve(opts.dir)} (${opts.rev})`,
+    ...(opts.known ? { known: opts.known } : {}),
+    ...(opts.cache ? { cache: opts.cache } : {}),
   });
   return { commit, files };
 }

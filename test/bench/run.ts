@@ -9,6 +9,7 @@ interface Bench {
 const all: Record<string, () => Promise<Bench>> = {
   'cluster-create': () => import('./cluster-create.js'),
   validate: () => import('./validate.js'),
+  plan: () => import('./plan.js'),
   operations: () => import('./operations.js'),
   'validate-cli': () => import('./validate-cli.js'),
   autoscale: () => import('./autoscale.js'),

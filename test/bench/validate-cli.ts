@@ -22,9 +22,9 @@ import { generate as generateRepo } from './validate.js';
 type Row = { label: string; value: string };
 type Sample = { ms: number; rssKb: number; code: number | null; stdout: string };
 
-const runs = 3;
+export const runs = 3;
 const repoRoot = join(import.meta.dirname, '../..');
-const bin = join(repoRoot, 'dist/cli/bin.js');
+export const bin = join(repoRoot, 'dist/cli/bin.js');
 const gnuTime = '/usr/bin/time';
 
 /** The same repository as bench/validate.ts, as file contents. */
@@ -55,7 +55,7 @@ const exitHook = `import { writeFileSync } from 'node:fs';
 process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));`;
 
 /** Runs `node ...args` once; wall time around the whole child, peak RSS as explained above. */
-async function once(args: string[], scratch: string): Promise<Sample> {
+export async function once(args: string[], scratch: string): Promise<Sample> {
   const rssFile = join(scratch, 'rss.txt');
   await rm(rssFile, { force: true });
   const [cmd, argv] = existsSync(gnuTime)
@@ -84,7 +84,7 @@ async function once(args: string[], scratch: string): Promise<Sample> {
  * Runs each command `runs` times, interleaved so that load from other processes on this shared
  * machine falls on all of them alike; the median time and the median peak RSS of each.
  */
-async function medians<K extends string>(commands: Record<K, string[]>, scratch: string) {
+export async function medians<K extends string>(commands: Record<K, string[]>, scratch: string) {
   const keys = Object.keys(commands) as K[];
   const all = new Map(keys.map((k) => [k, [] as Sample[]]));
   for (let i = 0; i < runs; i++)
@@ -116,7 +116,7 @@ async function newest(dir: string): Promise<number> {
 }
 
 /** Builds dist/ when it is missing or older than src/; says what it did. */
-async function ensureBuilt(): Promise<string> {
+export async function ensureBuilt(): Promise<string> {
   if (existsSync(bin) && (await stat(bin)).mtimeMs >= (await newest(join(repoRoot, 'src'))))
     return 'dist/ up to date';
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });

@@ -71,10 +71,17 @@ async function makePlan(argv: string[], ctx: CommandContext) {
   const head = required('head', values.head);
   const dir = resolve(ctx.cwd, values.repo ?? '.');
   const path = subPathOf(values.path);
-  const [b, h] = await Promise.all([
-    readRevision({ dir, rev: base, ...(path ? { path } : {}), missingPathIsEmpty: true }),
-    readRevision({ dir, rev: head, ...(path ? { path } : {}) }),
-  ]);
+  // The head is read knowing the base's blobs: a change touches few files of many.
+  const cache = {};
+  const b = await readRevision({
+    dir,
+    rev: base,
+    ...(path ? { path } : {}),
+    missingPathIsEmpty: true,
+    cache,
+  });
+  const known = new Map(b.files.flatMap((f) => (f.oid ? [[f.oid, f] as const] : [])));
+  const h = await readRevision({ dir, rev: head, ...(path ? { path } : {}), known, cache });
   const policies = await readPolicies(h.files, ctx.stderr);
   const baseState = loadDesiredState({ files: b.files, revision: b.commit });
   const live = values.live ? await liveState(values, ctx) : undefined;
