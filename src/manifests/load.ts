@@ -7,12 +7,12 @@ import type { Autoscaler, EffectiveDatabase, OpsRequest } from '../api/desired.j
 import type { ManifestError } from '../api/manifest-error.js';
 import { codes } from '../errors.js';
 import { maxManifestBytes, type SourceFile } from '../api/manifest-file.js';
-import { crossRules } from './cross.js';
 import { opsDigest } from './digest.js';
 import { readDocument } from './document.js';
 import type { Entry } from './entry.js';
 import { toManifestError } from './entry.js';
 import { foldDatabase } from './fold.js';
+import { crossDocumentRules, ruleContext, runRules } from './rules/index.js';
 import { parseYaml } from './yaml.js';
 
 /** What the loader reads. */
@@ -81,7 +81,7 @@ export function loadDesiredState(input: LoadInput): DesiredState {
       );
     }
   }
-  errors.push(...crossRules(entries, input.executedOps));
+  errors.push(...runRules(crossDocumentRules, entries, ruleContext(entries, input.executedOps)));
   return assemble(input.revision, entries, errors, warnings);
 }
 

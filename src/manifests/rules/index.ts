@@ -1,0 +1,37 @@
+/**
+ * Rules across documents, in the order they run: unique names, references to existing
+ * databases of the right kind and mode, and immutability of executed OpsRequests. Errors are
+ * attributed to the database the document concerns, so that only that database waits for a
+ * fix. The loader sorts errors by place; for one document the order here is the order of its
+ * errors at one place (a duplicate name before an edited executed OpsRequest).
+ */
+import {
+  autoscalingNeedsVolume,
+  oneAutoscalerPerDatabase,
+  storageSectionMatchesMode,
+} from './autoscalers.js';
+import { uniqueAutoscalerNames, uniqueDatabaseNames, uniqueOpsRequestNames } from './names.js';
+import {
+  databaseReferences,
+  executedOpsUnchanged,
+  expansionNeedsVolume,
+  scalingNeedsCluster,
+} from './references.js';
+import type { Rule } from './rule.js';
+
+export { ruleContext, runRules } from './rule.js';
+export type { Rule, RuleContext } from './rule.js';
+
+/** The cross-document rules the loader runs, in order. */
+export const crossDocumentRules: readonly Rule[] = [
+  uniqueDatabaseNames,
+  uniqueOpsRequestNames,
+  uniqueAutoscalerNames,
+  executedOpsUnchanged,
+  databaseReferences,
+  expansionNeedsVolume,
+  scalingNeedsCluster,
+  oneAutoscalerPerDatabase,
+  autoscalingNeedsVolume,
+  storageSectionMatchesMode,
+];

@@ -1,0 +1,98 @@
+/**
+ * The shape of a cross-document rule and what every rule may read: the executed OpsRequests
+ * and lookups built once per revision, so that each rule stays linear in the documents.
+ */
+import type { ManifestError } from '../../api/manifest-error.js';
+import type { Entry } from '../entry.js';
+import { toManifestError } from '../entry.js';
+import { error } from '../problem.js';
+import type { PathSegment } from '../problem.js';
+
+/** What the rules share: given by the loader, or built once from the entries. */
+export interface RuleContext {
+  /** OpsRequest name -> digest recorded when it was executed. */
+  executedOps: ReadonlyMap<string, string> | undefined;
+  /** Database name -> the first database document of that name. */
+  databases: ReadonlyMap<string, Entry>;
+  /** Database name -> the autoscaler kept for it: the first that refers to it validly. */
+  autoscalerOf: ReadonlyMap<string, string>;
+}
+
+/** One check across the documents of a revision; returns its errors, in document order. */
+export type Rule = (entries: readonly Entry[], ctx: RuleContext) => ManifestError[];
+
+/** Applies the rules in order and concatenates their errors. */
+export function runRules(
+  rules: readonly Rule[],
+  entries: readonly Entry[],
+  ctx: RuleContext,
+): ManifestError[] {
+  return rules.flatMap((rule) => rule(entries, ctx));
+}
+
+/** Builds the context of the rules from the entries of a revision. */
+export function ruleContext(
+  entries: readonly Entry[],
+  executedOps: ReadonlyMap<string, string> | undefined,
+): RuleContext {
+  const databases = new Map<string, Entry>();
+  for (const e of entries)
+    if (isDatabase(e) && e.name !== undefined && !databases.has(e.name)) databases.set(e.name, e);
+  const autoscalerOf = new Map<string, string>();
+  const ctx = { executedOps, databases, autoscalerOf };
+  for (const e of entries) {
+    const spec = referredSpec(e, ctx);
+    if (e.autoscaler && spec && !autoscalerOf.has(spec.name))
+      autoscalerOf.set(spec.name, e.autoscaler.name);
+  }
+  return ctx;
+}
+
+/** True for a Redis or Postgres document, valid or not. */
+export const isDatabase = (e: Entry): boolean => e.kind === 'Redis' || e.kind === 'Postgres';
+/** True for an OpsRequest document, valid or not. */
+export const isOpsRequest = (e: Entry): boolean =>
+  e.kind === 'RedisOpsRequest' || e.kind === 'PostgresOpsRequest';
+/** True for an autoscaler document, valid or not. */
+export const isAutoscaler = (e: Entry): boolean =>
+  e.kind === 'RedisAutoscaler' || e.kind === 'PostgresAutoscaler';
+
+const databaseKindOf: Record<string, string> = {
+  RedisOpsRequest: 'Redis',
+  PostgresOpsRequest: 'Postgres',
+  RedisAutoscaler: 'Redis',
+  PostgresAutoscaler: 'Postgres',
+};
+
+/** Where the databaseRef of a valid OpsRequest or autoscaler leads; undefined for others. */
+export type Referral =
+  | { to: 'database'; db: Entry }
+  | { to: 'nothing'; name: string }
+  | { to: 'otherKind'; name: string; db: Entry };
+
+/** Follows the databaseRef of a valid OpsRequest or autoscaler. */
+export function referral(e: Entry, ctx: RuleContext): Referral | undefined {
+  const name = e.op?.database ?? e.autoscaler?.database;
+  if (name === undefined) return undefined;
+  const db = ctx.databases.get(name);
+  if (!db) return { to: 'nothing', name };
+  if (db.kind !== databaseKindOf[e.kind ?? '']) return { to: 'otherKind', name, db };
+  return { to: 'database', db };
+}
+
+/** The valid database a valid OpsRequest or autoscaler refers to, of the right kind. */
+export function referredSpec(e: Entry, ctx: RuleContext): Entry['spec'] {
+  const r = referral(e, ctx);
+  return r?.to === 'database' ? r.db.spec : undefined;
+}
+
+/** An error at `path` of an entry's document, attributed to the entry's database. */
+export function errorAt(
+  e: Entry,
+  path: PathSegment[],
+  code: ManifestError['code'],
+  message: string,
+  atKey = false,
+): ManifestError {
+  return toManifestError(e, { ...error(code, path, message), atKey });
+}
