@@ -5,6 +5,7 @@
 import type { ChangePlan, DatabasePlan, PlanVerdict } from '../plan/change-plan.js';
 import { planAllowed } from '../plan/change-plan.js';
 import { describeOperation } from '../plan/operations.js';
+import type { Estimate } from '../plan/estimate.js';
 import type { PlannedOperation } from '../plan/planned-operation.js';
 
 const short = (rev: string) => (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev);
@@ -30,11 +31,19 @@ function verdictLine(v: PlanVerdict, ops: PlannedOperation[]): string {
   return `${about}waits for a change window: ${v.message}${opens}`;
 }
 
-function operationLine(op: PlannedOperation): string {
+const seconds = (ms: number) =>
+  ms < 1000
+    ? 'under 1 s'
+    : ms < 90_000
+      ? `${Math.round(ms / 1000)} s`
+      : `${Math.round(ms / 60_000)} min`;
+
+function operationLine(op: PlannedOperation, estimate?: Estimate | null): string {
   const origin = op.source === 'OpsRequest' ? `OpsRequest ${op.name ?? ''}` : 'spec change';
+  const about = estimate ? `; about ${seconds(estimate.ms)} (${estimate.basis})` : '';
   const irreversible =
     op.outcome === 'run' && !op.reversible ? ' [irreversible: volumes never shrink]' : '';
-  return `${describeOperation(op)} (${origin}, ${op.file})${irreversible}`;
+  return `${describeOperation(op)} (${origin}, ${op.file}${about})${irreversible}`;
 }
 
 function headline(p: ChangePlan): string {
@@ -63,7 +72,7 @@ export function renderPlanText(p: ChangePlan): string {
       '',
       `${d.name}${d.kind ? ` (${d.kind})` : ''}: ${changeWords[d.change]}${d.summary ? `: ${d.summary}` : ''}`,
     );
-    d.operations.forEach((op, i) => lines.push(`  ${i + 1}. ${operationLine(op)}`));
+    d.operations.forEach((op, i) => lines.push(`  ${i + 1}. ${operationLine(op, d.estimates[i])}`));
     for (const n of d.notes) lines.push(`  note: ${n}`);
     for (const e of d.errors)
       lines.push(`  error: ${e.file}:${e.line}:${e.column} ${e.field}: ${e.message}`);
@@ -115,7 +124,9 @@ export function renderPlanMarkdown(p: ChangePlan): string {
     } else if (d.summary) out.push('', md(d.summary));
     if (d.operations.length > 0) {
       out.push('');
-      d.operations.forEach((op, i) => out.push(`${i + 1}. ${md(operationLine(op))}`));
+      d.operations.forEach((op, i) =>
+        out.push(`${i + 1}. ${md(operationLine(op, d.estimates[i]))}`),
+      );
     }
     for (const n of d.notes) out.push('', `> [!NOTE]`, `> ${md(n)}`);
     for (const e of d.errors)

@@ -7,6 +7,7 @@
 import type { DatabaseSpec, EffectiveDatabase, OpsRequest } from '../api/desired.js';
 import type { ManifestError } from '../api/manifest-error.js';
 import { formatBytes } from '../api/quantity.js';
+import { estimateDuration, type Estimate, type PastOperation } from './estimate.js';
 import { planOperations } from './operations.js';
 import { plan } from './plan.js';
 import type { PlannedOperation } from './planned-operation.js';
@@ -56,6 +57,8 @@ export interface LiveState {
   haltedForRemoval: ReadonlySet<string>;
   /** The members' actual roles, per database. */
   members?: ReadonlyMap<string, readonly RollingMember[]>;
+  /** Operations that finished, with how long they took (for estimates). */
+  past?: readonly PastOperation[];
 }
 
 /** What happens to one database. */
@@ -70,6 +73,8 @@ export interface DatabasePlan {
   /** What the change does, in words (provisioning, halting, why it is kept). */
   summary: string;
   operations: PlannedOperation[];
+  /** How long each operation will take, when a live plan has comparable past ones. */
+  estimates: (Estimate | null)[];
   /** Things a reviewer must know that are not operations (a size that stays, unsupported changes). */
   notes: string[];
   /** Errors of the head's manifests for this database: it is not changed. */
@@ -125,6 +130,7 @@ export function planChange(input: {
       change: 'unchanged',
       summary: '',
       operations: [],
+      estimates: [],
       notes: [...(wanted?.notes ?? [])],
       errors,
       verdicts: [],
@@ -170,6 +176,8 @@ export function planChange(input: {
         ...(members ? { members } : {}),
       });
       out.operations = p.operations;
+      const count = members?.length ?? topologySize(before);
+      out.estimates = p.operations.map((o) => estimateDuration(o, count, live?.past ?? []) ?? null);
       if (p.notes.volumeStays) out.notes.push(p.notes.volumeStays);
       if (p.notes.unsupported) out.notes.push(p.notes.unsupported);
       const fields = directChanges(before, p.after);
@@ -210,6 +218,10 @@ export function planAllowed(p: ChangePlan): boolean {
     p.errors.length === 0 &&
     p.databases.every((d) => d.errors.length === 0 && d.verdicts.every((v) => v.effect !== 'deny'))
   );
+}
+
+function topologySize(s: DatabaseSpec): number {
+  return s.kind === 'Redis' ? s.shards * s.replicas : s.replicas;
 }
 
 function opsOf(side: PlanSide): OpsRequest[] {

@@ -146,6 +146,30 @@ describe('dbops plan against what the controller then does (real Git, real serve
     expect(db(s, 'cache').phase).toBe('Ready');
   });
 
+  it('--live plans against what the controller applied, with estimates from its past operations', async () => {
+    await writeFiles(repo, {
+      'databases/orders.yaml': postgres('orders', { replicas: 2, storage: '1Gi' }),
+    });
+    await git(repo, 'commit', '--quiet', '-am', 'orders: 1Gi');
+    const r = await dbops(
+      repo,
+      'plan',
+      '--base',
+      'origin/main',
+      '--head',
+      'HEAD',
+      '--live',
+      '--state-dir',
+      env.stateDir,
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/against the live state/);
+    expect(r.out).toMatch(
+      /1\. VolumeExpansion 512Mi -> 1Gi, Online, no restart \(spec change, databases\/orders\.yaml; about \d+ s \(median of 1 past VolumeExpansion of orders\)\)/,
+    );
+  });
+
   it('exits 2 for a revision that does not exist, and prints nothing on stdout', async () => {
     const r = await dbops(repo, 'plan', '--base', 'no-such-branch', '--head', 'HEAD');
     expect(r).toMatchObject({ code: 2, out: '' });

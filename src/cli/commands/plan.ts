@@ -5,6 +5,7 @@ import { isTerminal } from '../../execute/engine.js';
 import { loadDesiredState, type DesiredState } from '../../manifests/load.js';
 import { systemClock } from '../../platform/clock.js';
 import { planAllowed, planChange, type LiveState } from '../../plan/change-plan.js';
+import type { PastOperation } from '../../plan/estimate.js';
 import type { RollingMember } from '../../plan/rolling.js';
 import { readRevision } from '../../source/revisions.js';
 import { oneOf, parseCommand, runtimeOptions, subPathOf } from '../args.js';
@@ -148,5 +149,13 @@ async function liveState(
       .filter((o) => o.source === 'OpsRequest' && isTerminal(o.phase))
       .map((o) => o.id),
   );
-  return { applied, executed, present, haltedForRemoval, members };
+  const past: PastOperation[] = Object.values(state.operations).flatMap((o) => {
+    const rec = state.databases[o.database];
+    const ms = Date.parse(o.finishedAt ?? '') - Date.parse(o.startedAt ?? '');
+    if (o.phase !== 'Successful' || !rec || !Number.isFinite(ms)) return [];
+    return [
+      { database: o.database, kind: rec.kind, type: o.type, members: rec.members.length, ms },
+    ];
+  });
+  return { applied, executed, present, haltedForRemoval, members, past };
 }
