@@ -1,3 +1,4 @@
+import type { DatabaseSpec } from './desired.js';
 import type { Condition } from './conditions.js';
 import type { ManifestError } from './manifest-error.js';
 
@@ -105,6 +106,10 @@ export interface DatabaseStatus {
    * OpsRequest, and the commit): `spec.storageBytes`, `spec.config.maxmemory`, ...
    */
   effective: Record<string, { value: unknown; file: string; line?: number; commit?: string }>;
+  /** The spec the database runs at (provisioning and successful operations move it). */
+  applied: DatabaseSpec | null;
+  /** Halted because its manifest was removed (data kept). */
+  haltedForRemoval: boolean;
 }
 
 /** One member of a database. */

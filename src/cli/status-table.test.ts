@@ -43,6 +43,8 @@ describe('renderStatus', () => {
         version: { desired: '7.0', running: '7.0.15' },
         conditions: [],
         effective: {},
+        applied: null,
+        haltedForRemoval: false,
         members: [
           {
             name: 'a-0',

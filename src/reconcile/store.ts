@@ -136,6 +136,8 @@ export function toStatusDocument(state: ControllerState): StatusDocument {
         conditions: d.conditions,
         members: d.members,
         effective: d.effective,
+        applied: d.applied,
+        haltedForRemoval: d.haltedForRemoval,
       })),
     opsRequests: Object.values(state.operations).map(publicOp),
     autoscalers: Object.values(state.autoscalers ?? {})

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpsRequestStatus } from '../../src/api/status.js';
+import { serveHttp } from '../../src/http/serve.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { silentLogger } from '../../src/platform/logger.js';
 import { dbops } from '../helpers/cli-in-process.js';
 import type { PlannedOperation } from '../../src/plan/planned-operation.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
@@ -165,9 +168,53 @@ describe('dbops plan against what the controller then does (real Git, real serve
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/against the live state/);
-    expect(r.out).toMatch(
-      /1\. VolumeExpansion 512Mi -> 1Gi, Online, no restart \(spec change, databases\/orders\.yaml; about (under 1 s|\d+ s) \(median of 1 past VolumeExpansion of orders\)\)/,
+    const want =
+      /1\. VolumeExpansion 512Mi -> 1Gi, Online, no restart \(spec change, databases\/orders\.yaml; about (under 1 s|\d+ s) \(median of 1 past VolumeExpansion of orders\)\)/;
+    expect(r.out).toMatch(want);
+
+    // The same from the controller's status API (dbops run --http).
+    const http = await serveHttp({
+      host: '127.0.0.1',
+      port: 0,
+      deps: {
+        status: () => env.app.controller.status(),
+        refresh: () => env.app.controller.refresh(),
+        ready: () => env.app.controller.ready(),
+        metrics: env.app.metrics,
+        log: silentLogger(),
+        clock: systemClock,
+      },
+    });
+    try {
+      const server = `http://127.0.0.1:${http.port}`;
+      const viaApi = await dbops(
+        repo,
+        'plan',
+        '--base',
+        'origin/main',
+        '--head',
+        'HEAD',
+        '--live',
+        '--server',
+        server,
+      );
+      expect(viaApi).toMatchObject({ code: 0, err: '', out: r.out });
+    } finally {
+      await http.close();
+    }
+    const gone = await dbops(
+      repo,
+      'plan',
+      '--base',
+      'origin/main',
+      '--head',
+      'HEAD',
+      '--live',
+      '--server',
+      'http://127.0.0.1:9',
     );
+    expect(gone).toMatchObject({ code: 2, out: '' });
+    expect(gone.err).toMatch(/--server: http:\/\/127\.0\.0\.1:9\/api\/v1\/status did not answer/);
   });
 
   it('exits 2 for a revision that does not exist, and prints nothing on stdout', async () => {

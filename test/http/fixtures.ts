@@ -15,6 +15,8 @@ export const cache: DatabaseStatus = {
   version: { desired: '7.0', running: '7.0.15' },
   conditions: [],
   effective: {},
+  applied: null,
+  haltedForRemoval: false,
   members: [
     {
       name: 'cache-0',
