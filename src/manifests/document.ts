@@ -2,32 +2,16 @@
  * One YAML document -> a typed entry: kind and apiVersion checked, schema validated,
  * normalised. Problems stay attached to the document; nothing here looks at other documents.
  */
-import type { DatabaseSpec } from '../api/desired.js';
-import { isDnsLabel } from '../api/names.js';
 import { isManifestKind, kinds } from '../api/schemas/kinds.js';
 import type { ManifestKind } from '../api/schemas/kinds.js';
 import { codes } from '../errors.js';
 import { issuesToProblems } from './issues.js';
-import { normaliseAutoscaler } from './normalise-autoscaler.js';
-import type { RawAutoscaler, StorageSection } from './normalise-autoscaler.js';
-import { normaliseDatabase } from './normalise-database.js';
-import type { RawDatabase } from './normalise-database.js';
-import { normaliseOps } from './normalise-ops.js';
-import type { OpsContent, RawOps } from './normalise-ops.js';
+import { kindRegistry, validName } from './kind-registry.js';
+import type { DocValue, RawDocument } from './kind-registry.js';
 import { describeValue, error, warning } from './problem.js';
 import type { Problem } from './problem.js';
 import { ignoredPaths } from './schema-walk.js';
 import { didYouMean } from './suggest.js';
-
-/** What a document turned out to be; the value is undefined when the document is invalid. */
-export type DocValue =
-  | { type: 'database'; spec: DatabaseSpec | undefined }
-  | { type: 'ops'; op: OpsContent | undefined }
-  | {
-      type: 'autoscaler';
-      autoscaler: ReturnType<typeof normaliseAutoscaler>['autoscaler'];
-      section: StorageSection | undefined;
-    };
 
 /** A document read on its own: its problems, the database it concerns when known, its value. */
 export interface DocResult {
@@ -40,8 +24,6 @@ export interface DocResult {
   value?: DocValue;
 }
 
-const validName = (v: unknown): string | undefined =>
-  typeof v === 'string' && isDnsLabel(v) ? v : undefined;
 const accepted = Object.entries(kinds)
   .map(([k, versions]) => `${k} (${Object.keys(versions).join(' or ')})`)
   .join(', ');
@@ -69,13 +51,9 @@ export function readDocument(value: unknown): DocResult {
     const message = `unknown kind ${describeValue(kind)}.${didYouMean(typeof kind === 'string' ? kind : '', Object.keys(kinds))} dbops reads ${accepted}`;
     return { problems: [error(codes.unknownKind, ['kind'], message)] };
   }
-  const meta = doc.metadata as Record<string, unknown> | undefined;
-  const spec = doc.spec as Record<string, unknown> | undefined;
-  const name = validName(meta?.name);
-  const isDb = kind === 'Redis' || kind === 'Postgres';
-  const database = isDb
-    ? name
-    : validName((spec?.databaseRef as Record<string, unknown> | undefined)?.name);
+  const raw = doc as RawDocument;
+  const name = validName(raw.metadata?.name);
+  const database = kindRegistry[kind].databaseOf(raw);
   const base = {
     kind,
     ...(name === undefined ? {} : { name }),
@@ -106,23 +84,6 @@ export function readDocument(value: unknown): DocResult {
   const problems = ignoredPaths(schema, value).map((path) =>
     warning(codes.unknownField, path, 'is ignored by dbops', true),
   );
-  const typed = parsed.data;
-  if (isDb) {
-    const r = normaliseDatabase(typed as RawDatabase);
-    return {
-      ...base,
-      problems: [...problems, ...r.problems],
-      value: { type: 'database', spec: r.spec },
-    };
-  }
-  if (kind === 'RedisOpsRequest' || kind === 'PostgresOpsRequest') {
-    const r = normaliseOps(typed as RawOps);
-    return { ...base, problems: [...problems, ...r.problems], value: { type: 'ops', op: r.op } };
-  }
-  const r = normaliseAutoscaler(typed as RawAutoscaler);
-  return {
-    ...base,
-    problems: [...problems, ...r.problems],
-    value: { type: 'autoscaler', autoscaler: r.autoscaler, section: r.section },
-  };
+  const r = kindRegistry[kind].normalise(parsed.data);
+  return { ...base, problems: [...problems, ...r.problems], value: r.value };
 }

@@ -5,7 +5,9 @@
 import { codes } from '../../errors.js';
 import type { ManifestError } from '../../api/manifest-error.js';
 import type { Entry } from '../entry.js';
-import { errorAt, isAutoscaler, isDatabase, isOpsRequest } from './rule.js';
+import { familyOf } from '../kind-registry.js';
+import type { KindFamily } from '../kind-registry.js';
+import { errorAt } from './rule.js';
 import type { Rule } from './rule.js';
 
 function groupByName(entries: readonly Entry[]): Map<string, Entry[]> {
@@ -19,11 +21,11 @@ function groupByName(entries: readonly Entry[]): Map<string, Entry[]> {
   return groups;
 }
 
-/** A rule refusing every document of `family` whose name another one of it has too. */
-function uniqueNames(family: (e: Entry) => boolean, what: string): Rule {
+/** A rule refusing every document of `family` whose name another document of it has too. */
+function uniqueNames(family: KindFamily, what: string): Rule {
   return (entries) => {
     const out: ManifestError[] = [];
-    for (const [name, list] of groupByName(entries.filter(family))) {
+    for (const [name, list] of groupByName(entries.filter((e) => familyOf(e.kind) === family))) {
       if (list.length < 2) continue;
       for (const e of list) {
         const others = list
@@ -38,8 +40,8 @@ function uniqueNames(family: (e: Entry) => boolean, what: string): Rule {
 }
 
 /** Refuses two databases of one name, whatever their kinds. */
-export const uniqueDatabaseNames: Rule = uniqueNames(isDatabase, 'database');
+export const uniqueDatabaseNames: Rule = uniqueNames('database', 'database');
 /** Refuses two OpsRequests of one name, whatever their kinds. */
-export const uniqueOpsRequestNames: Rule = uniqueNames(isOpsRequest, 'OpsRequest');
+export const uniqueOpsRequestNames: Rule = uniqueNames('ops', 'OpsRequest');
 /** Refuses two autoscalers of one name, whatever their kinds. */
-export const uniqueAutoscalerNames: Rule = uniqueNames(isAutoscaler, 'autoscaler');
+export const uniqueAutoscalerNames: Rule = uniqueNames('autoscaler', 'autoscaler');

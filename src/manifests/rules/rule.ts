@@ -5,6 +5,7 @@
 import type { ManifestError } from '../../api/manifest-error.js';
 import type { Entry } from '../entry.js';
 import { toManifestError } from '../entry.js';
+import { familyOf, kindRegistry } from '../kind-registry.js';
 import { error } from '../problem.js';
 import type { PathSegment } from '../problem.js';
 
@@ -37,7 +38,8 @@ export function ruleContext(
 ): RuleContext {
   const databases = new Map<string, Entry>();
   for (const e of entries)
-    if (isDatabase(e) && e.name !== undefined && !databases.has(e.name)) databases.set(e.name, e);
+    if (familyOf(e.kind) === 'database' && e.name !== undefined && !databases.has(e.name))
+      databases.set(e.name, e);
   const autoscalerOf = new Map<string, string>();
   const ctx = { executedOps, databases, autoscalerOf };
   for (const e of entries) {
@@ -47,22 +49,6 @@ export function ruleContext(
   }
   return ctx;
 }
-
-/** True for a Redis or Postgres document, valid or not. */
-export const isDatabase = (e: Entry): boolean => e.kind === 'Redis' || e.kind === 'Postgres';
-/** True for an OpsRequest document, valid or not. */
-export const isOpsRequest = (e: Entry): boolean =>
-  e.kind === 'RedisOpsRequest' || e.kind === 'PostgresOpsRequest';
-/** True for an autoscaler document, valid or not. */
-export const isAutoscaler = (e: Entry): boolean =>
-  e.kind === 'RedisAutoscaler' || e.kind === 'PostgresAutoscaler';
-
-const databaseKindOf: Record<string, string> = {
-  RedisOpsRequest: 'Redis',
-  PostgresOpsRequest: 'Postgres',
-  RedisAutoscaler: 'Redis',
-  PostgresAutoscaler: 'Postgres',
-};
 
 /** Where the databaseRef of a valid OpsRequest or autoscaler leads; undefined for others. */
 export type Referral =
@@ -76,7 +62,8 @@ export function referral(e: Entry, ctx: RuleContext): Referral | undefined {
   if (name === undefined) return undefined;
   const db = ctx.databases.get(name);
   if (!db) return { to: 'nothing', name };
-  if (db.kind !== databaseKindOf[e.kind ?? '']) return { to: 'otherKind', name, db };
+  if (e.kind === undefined || db.kind !== kindRegistry[e.kind].databaseKind)
+    return { to: 'otherKind', name, db };
   return { to: 'database', db };
 }
 
