@@ -40,6 +40,9 @@ describe('dbops plan against what the controller then does (real Git, real serve
   let env: TestEnv;
   let work: string;
   let repo: string;
+  /** dbops plan of the work tree's HEAD against the remote's main. */
+  const planHead = (...more: string[]) =>
+    dbops(repo, 'plan', '--base', 'origin/main', '--head', 'HEAD', ...more);
 
   beforeAll(async () => {
     env = await startEnv({
@@ -85,16 +88,7 @@ describe('dbops plan against what the controller then does (real Git, real serve
     await git(repo, 'add', '-A');
     await git(repo, 'commit', '--quiet', '-m', 'cache: 32 databases; session: lru; orders: more');
 
-    const r = await dbops(
-      repo,
-      'plan',
-      '--base',
-      'origin/main',
-      '--head',
-      'HEAD',
-      '--format',
-      'json',
-    );
+    const r = await planHead('--format', 'json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out) as {
@@ -154,17 +148,7 @@ describe('dbops plan against what the controller then does (real Git, real serve
       'databases/orders.yaml': postgres('orders', { replicas: 2, storage: '1Gi' }),
     });
     await git(repo, 'commit', '--quiet', '-am', 'orders: 1Gi');
-    const r = await dbops(
-      repo,
-      'plan',
-      '--base',
-      'origin/main',
-      '--head',
-      'HEAD',
-      '--live',
-      '--state-dir',
-      env.stateDir,
-    );
+    const r = await planHead('--live', '--state-dir', env.stateDir);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/against the live state/);
@@ -187,32 +171,12 @@ describe('dbops plan against what the controller then does (real Git, real serve
     });
     try {
       const server = `http://127.0.0.1:${http.port}`;
-      const viaApi = await dbops(
-        repo,
-        'plan',
-        '--base',
-        'origin/main',
-        '--head',
-        'HEAD',
-        '--live',
-        '--server',
-        server,
-      );
+      const viaApi = await planHead('--live', '--server', server);
       expect(viaApi).toMatchObject({ code: 0, err: '', out: r.out });
     } finally {
       await http.close();
     }
-    const gone = await dbops(
-      repo,
-      'plan',
-      '--base',
-      'origin/main',
-      '--head',
-      'HEAD',
-      '--live',
-      '--server',
-      'http://127.0.0.1:9',
-    );
+    const gone = await planHead('--live', '--server', 'http://127.0.0.1:9');
     expect(gone).toMatchObject({ code: 2, out: '' });
     expect(gone.err).toMatch(/--server: http:\/\/127\.0\.0\.1:9\/api\/v1\/status did not answer/);
   });
