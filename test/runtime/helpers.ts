@@ -130,14 +130,19 @@ export async function untilDone<T>(
   call: () => Promise<Progress<T>>,
   timeoutMs = 60_000,
 ): Promise<T> {
+  let waiting = '';
   const r = await waitFor(
     systemClock,
     what,
     async () => {
       const p = await call();
+      if (!p.done) waiting = p.waiting;
       return p.done ? { value: p.value } : undefined;
     },
     { timeoutMs, intervalMs: 200 },
-  );
+  ).catch((err: unknown) => {
+    // Say what the runtime was still waiting for: that is what a reader of the failure needs.
+    throw new Error(`${(err as Error).message}; last: ${waiting || 'no answer'}`, { cause: err });
+  });
   return r.value;
 }
