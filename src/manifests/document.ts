@@ -24,8 +24,11 @@ export interface DocResult {
   value?: DocValue;
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+const orList = (words: string[]) =>
+  words.length < 3 ? words.join(' or ') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 const accepted = Object.entries(kinds)
-  .map(([k, versions]) => `${k} (${Object.keys(versions).join(' or ')})`)
+  .map(([k, versions]) => `${k} (${orList(Object.keys(versions))})`)
   .join(', ');
 
 /** Reads one document; never throws. */
@@ -63,7 +66,7 @@ export function readDocument(value: unknown): DocResult {
   const apiVersion = doc.apiVersion;
   const schema = typeof apiVersion === 'string' ? versions[apiVersion] : undefined;
   if (schema === undefined) {
-    const want = Object.keys(versions).join(' or ');
+    const want = orList(Object.keys(versions));
     const p =
       apiVersion === undefined
         ? error(

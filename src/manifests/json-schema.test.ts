@@ -19,11 +19,12 @@ describe('jsonSchemas', () => {
     }
   });
 
-  it('offers both Redis apiVersions and forbids unknown fields', () => {
+  it('offers every Redis apiVersion and forbids unknown fields', () => {
     const text = JSON.stringify(schemas.Redis);
     expect(text).toContain('kubedb.com/v1alpha2');
+    expect(text).toContain('gitops.kubedb.com/v1alpha1');
     expect(text).toContain('"additionalProperties":false');
-    expect(schemas.Redis?.anyOf).toHaveLength(2);
+    expect(schemas.Redis?.anyOf).toHaveLength(3);
   });
 
   it('describes the OpsRequest types dbops reads', () => {

@@ -144,6 +144,38 @@ describe('valid databases', () => {
     expect(s.warnings[0]).toMatchObject({ message: 'is ignored by dbops', database: 'cache' });
   });
 
+  it.each([
+    ['Redis', redisDoc('cache', { mode: 'Cluster', cluster: { shards: 4, replicas: 3 } })],
+    ['Postgres', postgresDoc('orders', { replicas: 3 })],
+  ])('reads KubeDB GitOps kinds (gitops.kubedb.com/v1alpha1) as kubedb.com/v1: %s', (_, doc) => {
+    const v1 = load(doc);
+    const gitops = load(withField(doc, 'apiVersion', 'gitops.kubedb.com/v1alpha1'));
+    expect(gitops.errors).toEqual([]);
+    expect(gitops.warnings).toEqual([]);
+    expect([...gitops.databases.values()][0]?.spec).toEqual([...v1.databases.values()][0]?.spec);
+  });
+
+  it('validates an object exported with kubectl get -o yaml: metadata bookkeeping and status, silently', () => {
+    const doc = {
+      ...withField(
+        withField(
+          redisDoc('cache'),
+          'metadata.selfLink',
+          '/apis/kubedb.com/v1/namespaces/d/redises/cache',
+        ),
+        'metadata.managedFields',
+        [{ manager: 'kubectl' }],
+      ),
+      status: { phase: 'Ready', observedGeneration: 3, conditions: [] },
+    };
+    const s = load(
+      withField(withField(doc, 'metadata.uid', 'x'), 'metadata.resourceVersion', '42'),
+    );
+    expect(s.errors).toEqual([]);
+    expect(s.warnings).toEqual([]);
+    expect(s.databases.has('cache')).toBe(true);
+  });
+
   it('warns about a Redis Cluster with fewer than 3 shards', () => {
     const s = load(redisDoc('cache', { mode: 'Cluster', cluster: { shards: 1, replicas: 1 } }));
     expect(s.errors).toEqual([]);

@@ -60,7 +60,7 @@ describe('file-level problems', () => {
       textFile('x.yaml', 'apiVersion: kubedb.com/v1\nkind: Rediss\nmetadata: {name: x}\n'),
     );
     expect(s.errors[0]?.message).toMatch(
-      /unknown kind "Rediss". Did you mean "Redis"\? dbops reads Redis \(kubedb.com\/v1 or kubedb.com\/v1alpha2\)/,
+      /unknown kind "Rediss". Did you mean "Redis"\? dbops reads Redis \(kubedb.com\/v1, kubedb.com\/v1alpha2 or gitops.kubedb.com\/v1alpha1\)/,
     );
   });
 
@@ -68,7 +68,7 @@ describe('file-level problems', () => {
     [
       'Redis',
       'apps/v1',
-      /a Redis must use apiVersion kubedb.com\/v1 or kubedb.com\/v1alpha2, got "apps\/v1"/,
+      /a Redis must use apiVersion kubedb.com\/v1, kubedb.com\/v1alpha2 or gitops.kubedb.com\/v1alpha1, got "apps\/v1"/,
     ],
     [
       'RedisOpsRequest',

@@ -173,7 +173,8 @@ function redisShape(
         true,
       ),
     );
-  const v1 = raw.apiVersion === 'kubedb.com/v1';
+  // kubedb.com/v1 and KubeDB's GitOps kind share the v1 shape; v1alpha2 counts replicas apart.
+  const v1 = raw.apiVersion !== 'kubedb.com/v1alpha2';
   const shards = (v1 ? s.cluster?.shards : s.cluster?.master) ?? 3;
   const replicas = v1 ? (s.cluster?.replicas ?? 2) : (s.cluster?.replicas ?? 1) + 1;
   if (shards < 3) {

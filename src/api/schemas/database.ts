@@ -104,23 +104,29 @@ function common(file: 'redis.conf' | 'user.conf', v1: boolean) {
 
 const redisMode = z.enum(['Standalone', 'Cluster', 'Sentinel']);
 
+function redis(apiVersion: string) {
+  return manifest(
+    apiVersion,
+    'Redis',
+    z.strictObject({
+      ...common('redis.conf', true),
+      mode: redisMode.optional(),
+      replicas: z.number().int().min(1).optional(),
+      cluster: z
+        .strictObject({
+          shards: count(limits.maxShards).optional(),
+          replicas: count(limits.maxReplicas).optional(),
+        })
+        .optional(),
+      sentinelRef: ignoredField,
+    }),
+  );
+}
+
 /** Redis, `kubedb.com/v1`: `cluster.replicas` counts the master. */
-export const redisV1 = manifest(
-  'kubedb.com/v1',
-  'Redis',
-  z.strictObject({
-    ...common('redis.conf', true),
-    mode: redisMode.optional(),
-    replicas: z.number().int().min(1).optional(),
-    cluster: z
-      .strictObject({
-        shards: count(limits.maxShards).optional(),
-        replicas: count(limits.maxReplicas).optional(),
-      })
-      .optional(),
-    sentinelRef: ignoredField,
-  }),
-);
+export const redisV1 = redis('kubedb.com/v1');
+/** Redis, `gitops.kubedb.com/v1alpha1`: KubeDB's GitOps kind, the spec of `kubedb.com/v1`. */
+export const redisGitops = redis('gitops.kubedb.com/v1alpha1');
 
 /** Redis, `kubedb.com/v1alpha2`: `cluster.master` shards, `cluster.replicas` not counting the master. */
 export const redisV1alpha2 = manifest(
@@ -159,6 +165,8 @@ function postgres(apiVersion: string, v1: boolean) {
 
 /** Postgres, `kubedb.com/v1`: `replicas` = primary + standbys. */
 export const postgresV1 = postgres('kubedb.com/v1', true);
+/** Postgres, `gitops.kubedb.com/v1alpha1`: KubeDB's GitOps kind, the spec of `kubedb.com/v1`. */
+export const postgresGitops = postgres('gitops.kubedb.com/v1alpha1', true);
 /** Postgres, `kubedb.com/v1alpha2` (`terminationPolicy` instead of `deletionPolicy`). */
 export const postgresV1alpha2 = postgres('kubedb.com/v1alpha2', false);
 

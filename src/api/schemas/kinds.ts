@@ -5,12 +5,27 @@
  */
 import type * as z from 'zod';
 import { postgresAutoscaler, redisAutoscaler } from './autoscaler.js';
-import { postgresV1, postgresV1alpha2, redisV1, redisV1alpha2 } from './database.js';
+import {
+  postgresGitops,
+  postgresV1,
+  postgresV1alpha2,
+  redisGitops,
+  redisV1,
+  redisV1alpha2,
+} from './database.js';
 import { postgresOpsRequest, redisOpsRequest } from './ops.js';
 
 const schemas = {
-  Redis: { 'kubedb.com/v1': redisV1, 'kubedb.com/v1alpha2': redisV1alpha2 },
-  Postgres: { 'kubedb.com/v1': postgresV1, 'kubedb.com/v1alpha2': postgresV1alpha2 },
+  Redis: {
+    'kubedb.com/v1': redisV1,
+    'kubedb.com/v1alpha2': redisV1alpha2,
+    'gitops.kubedb.com/v1alpha1': redisGitops,
+  },
+  Postgres: {
+    'kubedb.com/v1': postgresV1,
+    'kubedb.com/v1alpha2': postgresV1alpha2,
+    'gitops.kubedb.com/v1alpha1': postgresGitops,
+  },
   RedisOpsRequest: { 'ops.kubedb.com/v1alpha1': redisOpsRequest },
   PostgresOpsRequest: { 'ops.kubedb.com/v1alpha1': postgresOpsRequest },
   RedisAutoscaler: { 'autoscaling.kubedb.com/v1alpha1': redisAutoscaler },
