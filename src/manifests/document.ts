@@ -10,6 +10,7 @@ import { kindRegistry, validName } from './kind-registry.js';
 import type { DocValue, RawDocument } from './kind-registry.js';
 import { describeValue, error, warning } from './problem.js';
 import type { Problem } from './problem.js';
+import { notRefused, screenKnownFields } from './known-fields.js';
 import { ignoredPaths } from './schema-walk.js';
 import { didYouMean } from './suggest.js';
 
@@ -81,12 +82,19 @@ export function readDocument(value: unknown): DocResult {
           );
     return { ...base, problems: [p] };
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success)
-    return { ...base, problems: issuesToProblems(parsed.error.issues, value, schema) };
-  const problems = ignoredPaths(schema, value).map((path) =>
-    warning(codes.unknownField, path, 'is ignored by dbops', true),
-  );
+  const screened = screenKnownFields(kind, apiVersion as string, value);
+  const moot = notRefused(screened.refused);
+  const parsed = schema.safeParse(screened.value);
+  if (!parsed.success) {
+    const issues = issuesToProblems(parsed.error.issues, screened.value, schema).filter(moot);
+    return { ...base, problems: [...screened.problems, ...issues] };
+  }
+  const problems = [
+    ...screened.problems,
+    ...ignoredPaths(schema, screened.value).map((path) =>
+      warning(codes.unknownField, path, 'is ignored by dbops', true),
+    ),
+  ];
   const r = kindRegistry[kind].normalise(parsed.data);
-  return { ...base, problems: [...problems, ...r.problems], value: r.value };
+  return { ...base, problems: [...problems, ...r.problems.filter(moot)], value: r.value };
 }

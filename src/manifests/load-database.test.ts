@@ -39,11 +39,10 @@ describe('valid databases', () => {
           mode: 'Cluster',
           cluster: { master: 5, replicas: 1 },
           terminationPolicy: 'WipeOut',
-          configSecret: { name: 'cfg' },
         }),
         apiVersion: 'kubedb.com/v1alpha2',
       },
-      { shards: 5, replicas: 2, deletionPolicy: 'WipeOut', configSecretName: 'cfg' },
+      { shards: 5, replicas: 2, deletionPolicy: 'WipeOut' },
     ],
     [
       'Redis v1alpha2 cluster defaults',
@@ -62,7 +61,6 @@ describe('valid databases', () => {
         storageType: 'Durable',
         storage: { storageClassName: 'fast', resources: { requests: { storage: '1536Mi' } } },
         configuration: {
-          secretName: 'pg-cfg',
           inline: { 'user.conf': "max_connections = 200\nshared_buffers = '256MB'\n" },
         },
         authSecret: { name: 'pg-auth' },
@@ -84,7 +82,6 @@ describe('valid databases', () => {
         storageBytes: 1536 * 2 ** 20,
         storageClassName: 'fast',
         config: { max_connections: '200', shared_buffers: '256MB' },
-        configSecretName: 'pg-cfg',
         authSecretName: 'pg-auth',
         halted: true,
         deletionPolicy: 'DoNotTerminate',
@@ -95,11 +92,6 @@ describe('valid databases', () => {
       'pod-level resources',
       redisDoc('cache', { podTemplate: { spec: { resources: { limits: { cpu: 1 } } } } }),
       { resources: { limits: { cpu: '1' } } },
-    ],
-    [
-      'Ephemeral without a size',
-      redisDoc('cache', { storageType: 'Ephemeral', storage: undefined }),
-      { storageType: 'Ephemeral', storageBytes: 0 },
     ],
     [
       'size as a plain number',
@@ -124,10 +116,9 @@ describe('valid databases', () => {
     expect(db?.base).toEqual(db?.spec);
   });
 
-  it('warns about KubeDB fields dbops ignores, and accepts metadata bookkeeping silently', () => {
+  it('warns about KubeDB fields that only mean something on Kubernetes, which dbops does not apply yet', () => {
     const doc = withField(
       redisDoc('cache', {
-        monitor: { agent: 'x' },
         serviceTemplates: [],
         podTemplate: { spec: { nodeSelector: { a: 'b' } } },
       }),
@@ -137,11 +128,14 @@ describe('valid databases', () => {
     const s = load(doc);
     expect(s.errors).toEqual([]);
     expect(s.warnings.map((w) => w.field)).toEqual([
-      'spec.monitor',
       'spec.serviceTemplates',
       'spec.podTemplate.spec.nodeSelector',
     ]);
-    expect(s.warnings[0]).toMatchObject({ message: 'is ignored by dbops', database: 'cache' });
+    expect(s.warnings[0]).toMatchObject({
+      message:
+        'only has a meaning on Kubernetes, and dbops does not apply it there yet: the pods run without it',
+      database: 'cache',
+    });
   });
 
   it.each([

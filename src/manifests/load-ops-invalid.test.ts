@@ -9,7 +9,6 @@ const dbs = yamlFile(
   redisDoc('cache', { mode: 'Cluster' }),
   redisDoc('solo'),
   postgresDoc('pg'),
-  postgresDoc('tmp', { storageType: 'Ephemeral', storage: undefined }),
 );
 const withDoc = (doc: unknown, extra: Partial<LoadInput> = {}) =>
   loadDesiredState({ revision: 'r', files: [dbs, yamlFile('ops/x.yaml', doc)], ...extra });
@@ -42,7 +41,10 @@ describe('invalid OpsRequests and autoscalers are attributed to their database',
     ],
     [
       'other section',
-      withField(ve, 'spec.horizontalScaling', { shards: 4 }),
+      opsDoc('PostgresOpsRequest', 'v', 'pg', 'VolumeExpansion', {
+        volumeExpansion: { postgres: '2Gi' },
+        horizontalScaling: { replicas: 3 },
+      }),
       codes.invalidField,
       'spec.horizontalScaling',
       /only valid with type HorizontalScaling/,
@@ -119,22 +121,13 @@ describe('invalid OpsRequests and autoscalers are attributed to their database',
       /RedisOpsRequest cannot refer to Postgres database "pg".*PostgresOpsRequest/,
     ],
     [
-      'scaling a standalone',
+      'scaling a Redis (refused by validation, in the words of the controller)',
       opsDoc('RedisOpsRequest', 'v', 'solo', 'HorizontalScaling', {
         horizontalScaling: { replicas: 2 },
       }),
-      codes.invalidField,
+      codes.unsupported,
       'spec.horizontalScaling',
-      /Standalone/,
-    ],
-    [
-      'expanding an ephemeral',
-      opsDoc('PostgresOpsRequest', 'v', 'tmp', 'VolumeExpansion', {
-        volumeExpansion: { postgres: '1Gi' },
-      }),
-      codes.invalidField,
-      'spec.type',
-      /Ephemeral/,
+      /^HorizontalScaling of a Redis database is not supported yet/,
     ],
     [
       'autoscaler mode mismatch',
@@ -192,9 +185,7 @@ describe('invalid OpsRequests and autoscalers are attributed to their database',
     expect(s.incomplete).toBe(false);
     expect(s.databases.has(database)).toBe(false);
     // Every other database goes on.
-    expect(s.databases.size).toBe(
-      ['cache', 'solo', 'pg', 'tmp'].filter((n) => n !== database).length,
-    );
+    expect(s.databases.size).toBe(['cache', 'solo', 'pg'].filter((n) => n !== database).length);
     expect(s.opsRequests).toEqual([]);
   });
 
@@ -202,7 +193,7 @@ describe('invalid OpsRequests and autoscalers are attributed to their database',
     const s = withDoc(withField(ve, 'spec.databaseRef', undefined));
     expect(s.errors[0]).toMatchObject({ code: codes.missingField, field: 'spec.databaseRef' });
     expect(s.incomplete).toBe(true);
-    expect(s.databases.size).toBe(4);
+    expect(s.databases.size).toBe(3);
   });
 
   it('rejects duplicate OpsRequest and autoscaler names', () => {
@@ -224,7 +215,7 @@ describe('invalid OpsRequests and autoscalers are attributed to their database',
       [codes.duplicateName, 'ops/b.yaml', 'solo'],
       [codes.duplicateName, 'ops/b.yaml', 'pg'],
     ]);
-    expect([...s.databases.keys()]).toEqual(['tmp']);
+    expect([...s.databases.keys()]).toEqual([]);
   });
 
   it('refuses a second autoscaler for one database, naming the first', () => {

@@ -9,7 +9,6 @@ const dbs = yamlFile(
   redisDoc('cache', { mode: 'Cluster' }),
   redisDoc('solo'),
   postgresDoc('pg'),
-  postgresDoc('tmp', { storageType: 'Ephemeral', storage: undefined }),
 );
 const withDoc = (doc: unknown, extra: Partial<LoadInput> = {}) =>
   loadDesiredState({ revision: 'r', files: [dbs, yamlFile('ops/x.yaml', doc)], ...extra });
@@ -64,10 +63,10 @@ describe('valid OpsRequests and autoscalers', () => {
     ['Restart', opsDoc('RedisOpsRequest', 'rs', 'solo', 'Restart'), { type: 'Restart' }],
     [
       'HorizontalScaling',
-      opsDoc('RedisOpsRequest', 'hs', 'cache', 'HorizontalScaling', {
-        horizontalScaling: { shards: 4 },
+      opsDoc('PostgresOpsRequest', 'hs', 'pg', 'HorizontalScaling', {
+        horizontalScaling: { replicas: 3 },
       }),
-      { horizontalScaling: { shards: 4 } },
+      { horizontalScaling: { replicas: 3 } },
     ],
   ])('%s', (_title, doc, expected) => {
     const s = withDoc(doc);

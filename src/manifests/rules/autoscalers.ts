@@ -30,22 +30,6 @@ export const oneAutoscalerPerDatabase: Rule = (entries, ctx) =>
     ];
   });
 
-/** Refuses an autoscaler of an Ephemeral database. */
-export const autoscalingNeedsVolume: Rule = (entries, ctx) =>
-  entries.flatMap((e) => {
-    const spec = keptFor(e, ctx);
-    if (spec?.storageType !== 'Ephemeral') return [];
-    return [
-      errorAt(
-        e,
-        ['spec', 'storage'],
-        codes.invalidField,
-        `database "${spec.name}" uses storageType Ephemeral: it has no volume to autoscale`,
-        true,
-      ),
-    ];
-  });
-
 /** Refuses a storage section other than the database's mode (storage.cluster for a Cluster). */
 export const storageSectionMatchesMode: Rule = (entries, ctx) =>
   entries.flatMap((e) => {

@@ -49,21 +49,6 @@ export const databaseReferences: Rule = (entries, ctx) =>
     return [];
   });
 
-/** Refuses a VolumeExpansion of an Ephemeral database. */
-export const expansionNeedsVolume: Rule = (entries, ctx) =>
-  entries.flatMap((e) => {
-    const spec = e.op?.type === 'VolumeExpansion' ? referredSpec(e, ctx) : undefined;
-    if (spec?.storageType !== 'Ephemeral') return [];
-    return [
-      errorAt(
-        e,
-        ['spec', 'type'],
-        codes.invalidField,
-        `database "${spec.name}" uses storageType Ephemeral: it has no volume to expand`,
-      ),
-    ];
-  });
-
 /** Refuses a HorizontalScaling of a Standalone Redis. */
 export const scalingNeedsCluster: Rule = (entries, ctx) =>
   entries.flatMap((e) => {
