@@ -230,6 +230,24 @@ describe('invalid databases', () => {
       /^true: /,
     ],
     [
+      'a virtual secret (a secret store), by name',
+      withField(r, 'spec.authSecret', {
+        name: 'a',
+        apiGroup: 'virtual-secrets.dev',
+        kind: 'Secret',
+      }),
+      codes.unsupported,
+      'spec.authSecret.apiGroup',
+      /^"virtual-secrets.dev": Secrets from a secret store \(virtual secrets\) are not supported yet/,
+    ],
+    [
+      'a secret store name',
+      withField(r, 'spec.authSecret', { name: 'a', secretStoreName: 'vault' }),
+      codes.unsupported,
+      'spec.authSecret.secretStoreName',
+      /virtual secrets/,
+    ],
+    [
       'Ephemeral storage',
       withField(withField(r, 'spec.storageType', 'Ephemeral'), 'spec.storage', undefined),
       codes.unsupported,

@@ -89,6 +89,13 @@ describe('valid databases', () => {
       },
     ],
     [
+      "authSecret as KubeDB's typed reference to a Kubernetes Secret",
+      redisDoc('cache', {
+        authSecret: { kind: 'Secret', apiGroup: '', name: 'cache-auth', externallyManaged: false },
+      }),
+      { authSecretName: 'cache-auth' },
+    ],
+    [
       'pod-level resources',
       redisDoc('cache', { podTemplate: { spec: { resources: { limits: { cpu: 1 } } } } }),
       { resources: { limits: { cpu: '1' } } },
