@@ -62,12 +62,14 @@ export function screenKnownFields(
           }
           break;
         case 'ignored':
+          // Dropped; fields below it that the table knows of still speak (spec.init.script).
+          if (!field.subtree) walk(child, at);
           break;
         case 'kubernetesOnly':
           if (field.appliedByKubeRuntime) out[key] = walk(child, at);
           else {
-            const message =
-              'only has a meaning on Kubernetes, and dbops does not apply it there yet: the pods run without it';
+            const why = field.note ? ` (${field.note})` : '';
+            const message = `only has a meaning on Kubernetes, and dbops does not apply it there yet${why}`;
             problems.push(warning(codes.unknownField, at, message, true));
           }
           break;

@@ -1,0 +1,189 @@
+/**
+ * A corpus of manifests in KubeDB's shapes (written for dbops, after the documented examples),
+ * each validated alone with the verdict it must get: valid, valid with a warning on a field,
+ * or refused naming the field. Nothing may pass silently that changes how a database behaves.
+ */
+import { describe, expect, it } from 'vitest';
+import { textFile } from './fixtures.js';
+import { loadDesiredState } from './load.js';
+
+type Verdict =
+  | { valid: true; warnings?: string[] }
+  | { valid: false; field: string; message: RegExp; also?: string[] };
+
+const redis = (spec: string, head = 'apiVersion: kubedb.com/v1\nkind: Redis') =>
+  `${head}\nmetadata:\n  name: cache\nspec:\n  version: "7.0"\n  storage:\n    storageClassName: standard\n    accessModes: [ReadWriteOnce]\n    resources:\n      requests:\n        storage: 1Gi\n${spec}`;
+const postgres = (spec: string) =>
+  `apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata:\n  name: pg\nspec:\n  version: "15"\n  replicas: 3\n  storage:\n    resources:\n      requests:\n        storage: 1Gi\n${spec}`;
+const redisOps = (spec: string) =>
+  `apiVersion: ops.kubedb.com/v1alpha1\nkind: RedisOpsRequest\nmetadata:\n  name: op\nspec:\n  databaseRef:\n    name: cache\n${spec}`;
+const pgOps = (spec: string) =>
+  `apiVersion: ops.kubedb.com/v1alpha1\nkind: PostgresOpsRequest\nmetadata:\n  name: op\nspec:\n  databaseRef:\n    name: pg\n${spec}`;
+
+const corpus: { name: string; doc: string; verdict: Verdict }[] = [
+  {
+    name: 'a Redis as the docs write it',
+    doc: redis('  deletionPolicy: Halt\n'),
+    verdict: { valid: true },
+  },
+  {
+    name: "KubeDB's GitOps kind",
+    doc: redis('', 'apiVersion: gitops.kubedb.com/v1alpha1\nkind: Redis'),
+    verdict: { valid: true },
+  },
+  {
+    name: 'exported with kubectl get -o yaml',
+    doc: `${redis('')}status:\n  phase: Ready\n  observedGeneration: 2\n`.replace(
+      '  name: cache\n',
+      '  name: cache\n  uid: 1a2b\n  resourceVersion: "991"\n  generation: 2\n  creationTimestamp: "2026-01-01T00:00:00Z"\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
+    name: 'a namespace (the Kubernetes runtime uses its own)',
+    doc: redis('').replace('  name: cache\n', '  name: cache\n  namespace: demo\n'),
+    verdict: { valid: true, warnings: ['metadata.namespace'] },
+  },
+  {
+    name: 'authSecret as a typed reference',
+    doc: redis('  authSecret:\n    kind: Secret\n    apiGroup: ""\n    name: cache-auth\n'),
+    verdict: { valid: true },
+  },
+  {
+    name: 'a virtual secret',
+    doc: redis('  authSecret:\n    apiGroup: virtual-secrets.dev\n    name: cache-auth\n'),
+    verdict: { valid: false, field: 'spec.authSecret.apiGroup', message: /virtual secrets/ },
+  },
+  {
+    name: 'TLS',
+    doc: redis(
+      '  tls:\n    issuerRef:\n      apiGroup: cert-manager.io\n      kind: Issuer\n      name: ca\n',
+    ),
+    verdict: { valid: false, field: 'spec.tls', message: /^TLS is not supported yet/ },
+  },
+  {
+    name: 'a monitoring agent',
+    doc: redis('  monitor:\n    agent: prometheus.io/operator\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.monitor',
+      message: /Monitoring agents are not supported yet/,
+    },
+  },
+  {
+    name: 'an init script',
+    doc: postgres('  init:\n    script:\n      configMap:\n        name: pg-init\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.init.script',
+      message: /Init scripts are not supported yet/,
+    },
+  },
+  {
+    name: 'standbys as dbops runs them',
+    doc: postgres('  standbyMode: Hot\n  streamingMode: Asynchronous\n'),
+    verdict: { valid: true },
+  },
+  {
+    name: 'synchronous replication',
+    doc: postgres('  streamingMode: Synchronous\n'),
+    verdict: { valid: false, field: 'spec.streamingMode', message: /^"Synchronous": / },
+  },
+  {
+    name: 'a replica of another cluster',
+    doc: postgres(
+      '  remoteReplica:\n    sourceRef:\n      name: pg-primary\n      namespace: other\n',
+    ),
+    verdict: { valid: false, field: 'spec.remoteReplica', message: /replicates another database/ },
+  },
+  {
+    name: 'auth disabled',
+    doc: redis('  disableAuth: true\n'),
+    verdict: { valid: false, field: 'spec.disableAuth', message: /^true: / },
+  },
+  {
+    name: 'pod placement (Kubernetes only, not applied yet)',
+    doc: redis(
+      '  podTemplate:\n    spec:\n      tolerations:\n        - key: dedicated\n          operator: Exists\n',
+    ),
+    verdict: { valid: true, warnings: ['spec.podTemplate.spec.tolerations'] },
+  },
+  {
+    name: 'container resources (applied on Kubernetes)',
+    doc: redis(
+      '  podTemplate:\n    spec:\n      containers:\n        - name: redis\n          resources:\n            requests:\n              cpu: 500m\n              memory: 1Gi\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
+    name: 'a typo',
+    doc: redis('  deletionPolcy: Halt\n'),
+    verdict: { valid: false, field: 'spec.deletionPolcy', message: /deletionPolicy/ },
+  },
+  {
+    name: 'Redis HorizontalScaling',
+    doc: redisOps('  type: HorizontalScaling\n  horizontalScaling:\n    shards: 4\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.horizontalScaling',
+      message: /^HorizontalScaling of a Redis database is not supported yet/,
+    },
+  },
+  {
+    name: 'a Reconfigure from a Secret',
+    doc: pgOps(
+      '  type: Reconfigure\n  configuration:\n    configSecret:\n      name: new-config\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.configuration.configSecret',
+      message: /Reconfiguring from a Secret is not supported yet/,
+    },
+  },
+  {
+    name: 'an UpdateVersion',
+    doc: pgOps('  type: UpdateVersion\n  updateVersion:\n    targetVersion: "16.1"\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.updateVersion',
+      message: /^UpdateVersion is not supported yet/,
+      also: ['spec.type'],
+    },
+  },
+  {
+    name: 'a VolumeExpansion as the docs write it',
+    doc: pgOps(
+      '  type: VolumeExpansion\n  volumeExpansion:\n    mode: Online\n    postgres: 2Gi\n',
+    ),
+    verdict: { valid: true },
+  },
+];
+
+const others = (doc: string) =>
+  doc.includes('kind: RedisOpsRequest')
+    ? [textFile('databases/cache.yaml', redis('  mode: Cluster\n'))]
+    : doc.includes('kind: PostgresOpsRequest')
+      ? [textFile('databases/pg.yaml', postgres(''))]
+      : [];
+
+describe('KubeDB-shaped manifests: each validated alone gets its verdict', () => {
+  it.each(corpus)('$name', ({ doc, verdict }) => {
+    const s = loadDesiredState({
+      revision: 'r',
+      files: [textFile('x.yaml', doc), ...others(doc)],
+    });
+    const errors = s.errors.filter((e) => e.file === 'x.yaml');
+    const warnings = s.warnings.filter((w) => w.file === 'x.yaml').map((w) => w.field);
+    if (verdict.valid) {
+      expect(errors).toEqual([]);
+      expect(warnings).toEqual(verdict.warnings ?? []);
+    } else {
+      expect(errors.map((e) => e.field).sort()).toEqual(
+        [verdict.field, ...(verdict.also ?? [])].sort(),
+      );
+      const named = errors.find((e) => e.field === verdict.field);
+      expect(named?.message).toMatch(verdict.message);
+      expect(named?.line).toBeGreaterThan(1);
+    }
+  });
+});
