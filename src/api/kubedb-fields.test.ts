@@ -9,7 +9,7 @@ import {
   kubedbVersionOf,
 } from './kubedb-fields.js';
 import type { KnownField } from './kubedb-fields.js';
-import { ignoredField, otherSection } from './schemas/common.js';
+import { ignoredField, otherSection, unwrapSchema } from './schemas/common.js';
 import { kinds } from './schemas/kinds.js';
 import type { ManifestKind } from './schemas/kinds.js';
 import { supportedOpsTypes, unsupportedOpsTypes } from './schemas/ops.js';
@@ -192,15 +192,7 @@ describe('the table', () => {
 type How = 'schema' | 'ignoredField' | 'otherSection' | 'unknown' | 'loose';
 type Accepted = { path: string; how: How };
 
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema;
-  for (;;) {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault)
-      s = s.unwrap() as z.ZodType;
-    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
-    else return s;
-  }
-}
+const unwrap = unwrapSchema;
 
 function isBelow(path: string, above: string): boolean {
   return path.startsWith(`${above}.`) || path.startsWith(`${above}[`);

@@ -3,18 +3,10 @@
  * mean"), and which present fields dbops ignores (for warnings).
  */
 import * as z from 'zod';
-import { ignoredField } from '../api/schemas/common.js';
+import { ignoredField, unwrapSchema } from '../api/schemas/common.js';
 import type { PathSegment } from './problem.js';
 
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema;
-  for (;;) {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault)
-      s = s.unwrap() as z.ZodType;
-    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
-    else return s;
-  }
-}
+const unwrap = unwrapSchema;
 
 /** The schema at `path` inside `root`, or undefined when the path leaves the schema. */
 export function schemaAt(root: z.ZodType, path: readonly PathSegment[]): z.ZodType | undefined {

@@ -115,3 +115,14 @@ export function manifest<S extends z.ZodType>(apiVersion: string, kind: string, 
     status: z.unknown().optional(),
   });
 }
+
+/** The schema inside optional, nullable, default and pipe wrappers. */
+export function unwrapSchema(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault)
+      s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    else return s;
+  }
+}
