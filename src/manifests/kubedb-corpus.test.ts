@@ -116,6 +116,25 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
+    name: 'a Valkey version (never run as the oldest redis-server installed)',
+    doc: redis('').replace('version: "7.0"', 'version: valkey-8.1.1'),
+    verdict: {
+      valid: false,
+      field: 'spec.version',
+      message: /KubeDB's valkey distribution, which dbops cannot run yet/,
+    },
+  },
+  {
+    name: 'a TimescaleDB version',
+    doc: postgres('').replace('version: "15"', 'version: timescaledb-2.14.2-pg14'),
+    verdict: { valid: false, field: 'spec.version', message: /timescaledb distribution/ },
+  },
+  {
+    name: 'a plain version with a distro suffix',
+    doc: postgres('').replace('version: "15"', 'version: 16.1-bookworm'),
+    verdict: { valid: true },
+  },
+  {
     name: 'a typo',
     doc: redis('  deletionPolcy: Halt\n'),
     verdict: { valid: false, field: 'spec.deletionPolcy', message: /deletionPolicy/ },

@@ -99,6 +99,17 @@ export function normaliseDatabase(raw: RawDatabase): {
       ),
     );
   }
+  const distribution = distributionOf(s.version);
+  if (distribution) {
+    const plain = raw.kind === 'Redis' ? '"7.0"' : '"15"';
+    problems.push(
+      error(
+        codes.unsupported,
+        ['spec', 'version'],
+        `"${s.version}" is KubeDB's ${distribution} distribution, which dbops cannot run yet: it runs the ${raw.kind === 'Redis' ? 'redis-server' : 'postgres'} it finds, which is not ${distribution}; use a plain version such as ${plain}`,
+      ),
+    );
+  }
   const policy = s.deletionPolicy ?? s.terminationPolicy ?? 'Delete';
   const common = {
     name,
@@ -223,4 +234,14 @@ export const maxDatabaseName = 40;
 export function databaseNameProblem(name: string): string | undefined {
   if (name.length <= maxDatabaseName) return undefined;
   return `"${name}" has ${name.length} characters: database names are limited to ${maxDatabaseName} so that member names such as "${name.slice(0, 12)}...-shard${limits.maxShards - 1}-${limits.maxReplicas - 1}" and Kubernetes revision labels stay within 63 characters; choose a shorter name`;
+}
+
+/**
+ * The distribution a KubeDB catalog version names (`valkey-8.1.1`, `timescaledb-2.14.2-pg14`):
+ * its leading word, or undefined for a plain version (`7.2.4`, `16.1-bookworm`). Pure.
+ */
+export function distributionOf(version: string): string | undefined {
+  return (
+    /^([a-z][a-z0-9]*)-/i.exec(version)?.[1] ?? (/^[a-z]/i.test(version) ? version : undefined)
+  );
 }
