@@ -91,9 +91,9 @@ export function readDocument(value: unknown): DocResult {
   }
   const problems = [
     ...screened.problems,
-    ...ignoredPaths(schema, screened.value).map((path) =>
-      warning(codes.unknownField, path, 'is ignored by dbops', true),
-    ),
+    ...ignoredPaths(schema, screened.value)
+      .map((path) => warning(codes.unknownField, path, 'is ignored by dbops', true))
+      .filter(moot),
   ];
   const r = kindRegistry[kind].normalise(parsed.data);
   return { ...base, problems: [...problems, ...r.problems.filter(moot)], value: r.value };

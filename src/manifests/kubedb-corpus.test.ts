@@ -135,6 +135,16 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
+    name: 'Sentinel mode',
+    doc: redis('  mode: Sentinel\n  sentinelRef:\n    name: sen\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.mode',
+      message: /^Sentinel mode is not supported yet/,
+      also: ['spec.sentinelRef'],
+    },
+  },
+  {
     name: 'a typo',
     doc: redis('  deletionPolcy: Halt\n'),
     verdict: { valid: false, field: 'spec.deletionPolcy', message: /deletionPolicy/ },
@@ -200,6 +210,8 @@ describe('KubeDB-shaped manifests: each validated alone gets its verdict', () =>
       expect(errors.map((e) => e.field).sort()).toEqual(
         [verdict.field, ...(verdict.also ?? [])].sort(),
       );
+      // A refusal stands alone: no "ignored" warning beside it for the same field.
+      expect(warnings).not.toContain(verdict.field);
       const named = errors.find((e) => e.field === verdict.field);
       expect(named?.message).toMatch(verdict.message);
       expect(named?.line).toBeGreaterThan(1);
