@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSpec } from '../api/desired.js';
-import type { PlannedOperation } from '../plan/planned-operation.js';
 import { evaluatePolicies } from './evaluate.js';
-import { expansion, operation, policies, policyYaml, postgres, redis } from './fixtures.js';
+import {
+  expansion,
+  operation,
+  policies,
+  policyYaml,
+  postgres,
+  redis,
+  subject,
+} from './fixtures.js';
 import type { Policy } from './policy.js';
 
 const gi = 2 ** 30;
@@ -18,25 +25,8 @@ const celPolicy = (expression: string, ...more: string[]) =>
     ),
   );
 
-function judge(
-  set: Policy[],
-  database: DatabaseSpec,
-  more: {
-    labels?: Record<string, string>;
-    before?: DatabaseSpec;
-    operations?: PlannedOperation[];
-  } = {},
-) {
-  return evaluatePolicies(
-    set,
-    {
-      database,
-      labels: more.labels ?? {},
-      before: more.before ?? null,
-      operations: more.operations ?? [],
-    },
-    now,
-  );
+function judge(set: Policy[], database: DatabaseSpec, more: Parameters<typeof subject>[1] = {}) {
+  return evaluatePolicies(set, subject(database, more), now);
 }
 
 const prefix = 'policy c (policies/test.yaml:1): ';

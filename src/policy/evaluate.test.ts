@@ -1,28 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { DatabaseSpec } from '../api/desired.js';
-import type { PlannedOperation } from '../plan/planned-operation.js';
 import { evaluatePolicies } from './evaluate.js';
 import type { PolicySubject } from './evaluate.js';
-import { expansion, operation, policies, policyYaml, postgres, redis } from './fixtures.js';
+import {
+  expansion,
+  operation,
+  policies,
+  policyYaml,
+  postgres,
+  redis,
+  subject,
+} from './fixtures.js';
 
 const gi = 2 ** 30;
 const now = Date.UTC(2026, 11, 1, 12); // a Tuesday
-
-function subject(
-  database: DatabaseSpec,
-  more: {
-    labels?: Record<string, string>;
-    before?: DatabaseSpec;
-    operations?: PlannedOperation[];
-  } = {},
-): PolicySubject {
-  return {
-    database,
-    labels: more.labels ?? {},
-    before: more.before ?? null,
-    operations: more.operations ?? [],
-  };
-}
 
 interface Case {
   name: string;

@@ -2,10 +2,11 @@
  * Builders for policy tests: policy documents as YAML text, databases, planned operations.
  * Pure; not used by the module itself (tsconfig.build.json leaves fixtures.ts out).
  */
-import type { PostgresSpec, RedisSpec } from '../api/desired.js';
+import type { DatabaseSpec, PostgresSpec, RedisSpec } from '../api/desired.js';
 import type { SourceFile } from '../api/manifest-file.js';
 import type { PlannedOperation } from '../plan/planned-operation.js';
 import { loadPolicies } from './load.js';
+import type { PolicySubject } from './evaluate.js';
 import type { Policy } from './policy.js';
 
 /** A source file with the given text. */
@@ -73,6 +74,23 @@ export function postgres(over: Partial<PostgresSpec> = {}): PostgresSpec {
     halted: false,
     deletionPolicy: 'Halt',
     ...over,
+  };
+}
+
+/** What the policies judge: `database` with no labels, no spec before it and no operations unless given. */
+export function subject(
+  database: DatabaseSpec,
+  more: {
+    labels?: Record<string, string>;
+    before?: DatabaseSpec;
+    operations?: PlannedOperation[];
+  } = {},
+): PolicySubject {
+  return {
+    database,
+    labels: more.labels ?? {},
+    before: more.before ?? null,
+    operations: more.operations ?? [],
   };
 }
 
