@@ -12,6 +12,7 @@ import { planOperations } from './operations.js';
 import { plan } from './plan.js';
 import type { PlannedOperation } from './planned-operation.js';
 import type { RollingMember } from './rolling.js';
+import { topology } from './topology.js';
 
 /** A policy's verdict on a database's change (the policy module's Verdict fits). */
 export interface PlanVerdict {
@@ -176,7 +177,7 @@ export function planChange(input: {
         ...(members ? { members } : {}),
       });
       out.operations = p.operations;
-      const count = members?.length ?? topologySize(before);
+      const count = members?.length ?? topology(before).length;
       out.estimates = p.operations.map((o) => estimateDuration(o, count, live?.past ?? []) ?? null);
       if (p.notes.volumeStays) out.notes.push(p.notes.volumeStays);
       if (p.notes.unsupported) out.notes.push(p.notes.unsupported);
@@ -218,10 +219,6 @@ export function planAllowed(p: ChangePlan): boolean {
     p.errors.length === 0 &&
     p.databases.every((d) => d.errors.length === 0 && d.verdicts.every((v) => v.effect !== 'deny'))
   );
-}
-
-function topologySize(s: DatabaseSpec): number {
-  return s.kind === 'Redis' ? s.shards * s.replicas : s.replicas;
 }
 
 function opsOf(side: PlanSide): OpsRequest[] {

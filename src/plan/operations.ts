@@ -62,17 +62,11 @@ export function planOperations(input: OperationsInput): OperationsPlan {
   let applied = input.applied;
   const operations: PlannedOperation[] = [];
   for (const req of input.pending) {
-    const op = plannedOne(
-      { type: req.type, request: req },
-      applied,
-      input.members,
-      {
-        source: 'OpsRequest',
-        name: req.name,
-        file: req.origin.file,
-      },
-      req,
-    );
+    const op = plannedOne({ type: req.type, request: req }, applied, input.members, {
+      source: 'OpsRequest',
+      name: req.name,
+      file: req.origin.file,
+    });
     operations.push(op.operation);
     applied = op.after;
   }
@@ -100,7 +94,7 @@ export function planOne(
   from: Pick<PlannedOperation, 'source' | 'name' | 'file'>,
   members?: readonly RollingMember[],
 ): PlannedOperation {
-  return plannedOne(op, applied, members, from, op.request).operation;
+  return plannedOne(op, applied, members, from).operation;
 }
 
 function plannedOne(
@@ -108,8 +102,8 @@ function plannedOne(
   applied: DatabaseSpec,
   members: readonly RollingMember[] | undefined,
   from: Pick<PlannedOperation, 'source' | 'name' | 'file'>,
-  req?: OpsRequest,
 ): { operation: PlannedOperation; after: DatabaseSpec } {
+  const req = op.request;
   const r = resolveOperation(op, applied);
   const type = op.type as PlannedType;
   const base = {
@@ -142,9 +136,8 @@ function plannedOne(
     return { operation, after: applied };
   }
   const parameters = parametersOf(type as Runnable, applied, r.after, req);
-  const roles = members ?? topology(applied).map((m) => ({ ...m }));
   const mode = parameters.type === 'VolumeExpansion' ? parameters.mode : undefined;
-  const order: PlannedStep[] = memberOrder(applied.kind, type, mode, [...roles]);
+  const order: PlannedStep[] = memberOrder(applied.kind, type, mode, members ?? topology(applied));
   const steps = touchesMembers(parameters) ? order : [];
   const restarts = cycles(parameters)
     ? steps.flatMap((s) => (s.kind === 'cycle' ? [s.member] : []))

@@ -26,7 +26,7 @@ export function actionName(a: RollingAction): string {
  * that has a replica hands over to it first (the old master is then cycled as a replica).
  */
 export function rollingPlan(
-  members: RollingMember[],
+  members: readonly RollingMember[],
   opts: { failover: boolean },
 ): RollingAction[] {
   const shards = [...new Set(members.map((m) => m.shard))].sort((a, b) => a - b);
@@ -62,7 +62,7 @@ export function memberOrder(
   kind: 'Redis' | 'Postgres',
   type: string,
   mode: 'Online' | 'Offline' | undefined,
-  members: RollingMember[],
+  members: readonly RollingMember[],
 ): RollingAction[] {
   const online = type === 'VolumeExpansion' && mode !== 'Offline';
   return rollingPlan(members, { failover: !online && kind === 'Redis' });

@@ -45,12 +45,11 @@ async function resolveBase(gitdir: string, base: string): Promise<string | undef
 }
 
 /**
- * Resolves `rev` in the repository at `dir` to a commit id. Throws a sourceRef error naming
- * the revision when it does not exist (or an ancestor step goes past the first commit), and a
- * usage error when `dir` is not a repository.
+ * Resolves `rev` in the repository at `dir` (git directory `gitdir`) to a commit id. Throws a
+ * sourceRef error naming the revision when it does not exist (or an ancestor step goes past
+ * the first commit).
  */
-export async function resolveRevision(dir: string, rev: string): Promise<string> {
-  const gitdir = await gitDirOf(dir);
+async function resolveRevision(gitdir: string, dir: string, rev: string): Promise<string> {
   const parsed = parseRevision(rev);
   const missing = (why: string) =>
     stalled(codes.sourceRef, `revision '${rev}' ${why} in ${resolve(dir)}`, {
@@ -70,7 +69,10 @@ export async function resolveRevision(dir: string, rev: string): Promise<string>
   return oid;
 }
 
-/** Reads the manifests of revision `rev` under `path` (every YAML file, recursively). */
+/**
+ * Reads the manifests of revision `rev` under `path` (every YAML file, recursively). Throws a
+ * usage error when `dir` is not a repository, a sourceRef error when `rev` names no commit.
+ */
 export async function readRevision(opts: {
   dir: string;
   rev: string;
@@ -83,8 +85,8 @@ export async function readRevision(opts: {
   cache?: object;
 }): Promise<RevisionFiles> {
   const subPath = normalizeSubPath(opts.path);
-  const commit = await resolveRevision(opts.dir, opts.rev);
   const gitdir = await gitDirOf(opts.dir);
+  const commit = await resolveRevision(gitdir, opts.dir, opts.rev);
   if (subPath && opts.missingPathIsEmpty) {
     const present = await git
       .readTree({ fs, gitdir, oid: commit, filepath: subPath })

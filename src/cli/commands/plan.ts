@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
 import { DbopsError, codes, formatError, stalled } from '../../errors.js';
-import { loadDesiredState, type DesiredState } from '../../manifests/load.js';
+import { loadDesiredState } from '../../manifests/load.js';
 import { systemClock } from '../../platform/clock.js';
 import { planAllowed, planChange, type LiveState } from '../../plan/change-plan.js';
 import type { PastOperation } from '../../plan/estimate.js';
@@ -74,6 +74,11 @@ async function makePlan(argv: string[], ctx: CommandContext) {
   const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text');
   const base = required('base', values.base);
   const head = required('head', values.head);
+  if (values.server && !values.live) {
+    throw stalled(codes.usage, '--server needs --live', {
+      hint: 'dbops plan --live --server URL plans against that controller',
+    });
+  }
   const dir = resolve(ctx.cwd, values.repo ?? '.');
   const path = subPathOf(values.path);
   // The head is read knowing the base's blobs: a change touches few files of many.
@@ -89,19 +94,14 @@ async function makePlan(argv: string[], ctx: CommandContext) {
   const h = await readRevision({ dir, rev: head, ...(path ? { path } : {}), known, cache });
   const policies = await readPolicies(h.files, ctx.stderr);
   const baseState = loadDesiredState({ files: b.files, revision: b.commit });
-  if (values.server && !values.live) {
-    throw stalled(codes.usage, '--server needs --live', {
-      hint: 'dbops plan --live --server URL plans against that controller',
-    });
-  }
   const live = values.live ? await liveState(values, ctx) : undefined;
   const executedOps = new Map<string, string>();
   if (!live) for (const o of baseState.opsRequests) executedOps.set(o.name, o.digest);
   const headState = loadDesiredState({ files: h.files, revision: h.commit, executedOps });
   if (format === 'text') printProblems(ctx.stderr, { errors: [], warnings: headState.warnings });
   const p = planChange({
-    base: side(baseState),
-    head: { ...side(headState), errors: headState.errors },
+    base: baseState,
+    head: headState,
     ...(live ? { live } : {}),
     judge: policyJudge(policies, (ctx.clock ?? systemClock).now()),
   });
@@ -120,13 +120,6 @@ function required(flag: string, value: string | undefined): string {
     hint: `run 'dbops plan --help': for a pull request, --base is the target branch's commit and --head the pull request's`,
   });
 }
-
-const side = (s: DesiredState) => ({
-  revision: s.revision,
-  databases: s.databases,
-  invalid: s.invalid,
-  incomplete: s.incomplete,
-});
 
 /**
  * What a running controller applied, as the planner's live state: its status document, read
