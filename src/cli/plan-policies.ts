@@ -7,8 +7,7 @@ import { codes, stalled } from '../errors.js';
 import type { Judge } from '../plan/change-plan.js';
 import { builtInPolicyFiles } from '../policy/built-in.js';
 import { evaluatePolicies } from '../policy/evaluate.js';
-import { loadPolicies, type LoadedPolicies } from '../policy/load.js';
-import { isPolicyPath } from '../manifests/load.js';
+import { revisionPolicies, type LoadedPolicies } from '../policy/load.js';
 import { printProblems } from './commands/validate.js';
 
 /** Loads the policies for `files` (a revision's manifests); throws a usage error when invalid. */
@@ -16,10 +15,7 @@ export async function readPolicies(
   files: readonly SourceFile[],
   stderr: NodeJS.WritableStream,
 ): Promise<LoadedPolicies['policies']> {
-  const loaded = loadPolicies({
-    builtIn: await builtInPolicyFiles(),
-    repository: files.filter((f) => isPolicyPath(f.path)),
-  });
+  const loaded = revisionPolicies(await builtInPolicyFiles(), files);
   printProblems(stderr, loaded);
   if (loaded.errors.length > 0) {
     throw stalled(codes.usage, `${loaded.errors.length} error(s) in the policy files`, {

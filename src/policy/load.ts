@@ -9,6 +9,7 @@ import type { SourceFile } from '../api/manifest-file.js';
 import { codes } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { toManifestError } from '../manifests/entry.js';
+import { isPolicyPath } from '../manifests/load.js';
 import { error } from '../manifests/problem.js';
 import type { Problem } from '../manifests/problem.js';
 import type { Locator } from '../manifests/yaml.js';
@@ -164,4 +165,15 @@ export function loadPolicies(input: {
     }
   }
   return { policies: [...inForce, ...added], errors: out.errors, warnings: out.warnings };
+}
+
+/**
+ * The policies in force for a revision: the built-in set and the revision's own `policies/`
+ * folder (`files`: all of the revision's manifests). Pure.
+ */
+export function revisionPolicies(
+  builtIn: SourceFile[],
+  files: readonly SourceFile[],
+): LoadedPolicies {
+  return loadPolicies({ builtIn, repository: files.filter((f) => isPolicyPath(f.path)) });
 }

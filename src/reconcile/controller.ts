@@ -5,8 +5,8 @@ import type { OpsClients } from '../execute/context.js';
 import type { CrashHook } from '../execute/crash-hook.js';
 import { codes, formatError, isCode } from '../errors.js';
 import type { SourceFile } from '../api/manifest-file.js';
-import { isPolicyPath, loadDesiredState, type DesiredState } from '../manifests/load.js';
-import { loadPolicies, type LoadedPolicies } from '../policy/load.js';
+import { loadDesiredState, type DesiredState } from '../manifests/load.js';
+import { revisionPolicies, type LoadedPolicies } from '../policy/load.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { noMetrics, type Metrics } from '../platform/metrics.js';
@@ -221,10 +221,7 @@ export class Controller {
       executedOps: executedDigests(this.state),
       commitOf: (path) => this.state.seen[path]?.revision,
     });
-    this.policies = loadPolicies({
-      builtIn: this.deps.builtInPolicies ?? [],
-      repository: snap.files.filter((f) => isPolicyPath(f.path)),
-    });
+    this.policies = revisionPolicies(this.deps.builtInPolicies ?? [], snap.files);
     this.desired = judgeRevision(loaded, this.state, this.policies, now);
     this.state.revision = snap.revision;
     this.state.errors = this.desired.errors;

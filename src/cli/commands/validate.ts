@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { ManifestError } from '../../api/manifest-error.js';
-import { isPolicyPath, loadDesiredState } from '../../manifests/load.js';
+import { loadDesiredState } from '../../manifests/load.js';
 import { builtInPolicyFiles } from '../../policy/built-in.js';
-import { loadPolicies } from '../../policy/load.js';
+import { revisionPolicies } from '../../policy/load.js';
 import { systemClock } from '../../platform/clock.js';
 import { createDirectorySource } from '../../source/local-source.js';
 import { oneOf, parseCommand, subPathOf } from '../args.js';
@@ -42,10 +42,7 @@ export async function validateCommand(argv: string[], ctx: CommandContext): Prom
   const source = createDirectorySource({ dir, path: subPathOf(values.path), clock: systemClock });
   const snap = await source.fetch();
   const loaded = loadDesiredState({ files: snap.files, revision: snap.revision });
-  const policies = loadPolicies({
-    builtIn: await builtInPolicyFiles(),
-    repository: snap.files.filter((f) => isPolicyPath(f.path)),
-  });
+  const policies = revisionPolicies(await builtInPolicyFiles(), snap.files);
   const desired = {
     ...loaded,
     errors: [...loaded.errors, ...policies.errors],
