@@ -21,7 +21,9 @@ export function runDay2Contract(opts: RuntimeContractOptions): void {
     const test = (name: string, fn: () => Promise<void>) => {
       const why = opts.skip?.[name];
       if (why) it.skip(`${name} (skipped: ${why})`, fn);
-      else it(name, fn);
+      // Each test chains several waits with deadlines of their own (members up to 120 s): the
+      // test's own timeout is longer, so a failure names the wait that ran out, not the test.
+      else it(name, fn, 400_000);
     };
     /** ensureMembers until done (a runtime may answer "waiting" while members come up). */
     const ensure = (spec: DatabaseSpec) =>
