@@ -46,6 +46,8 @@ export const codes = {
   stateCorrupt: 'DBOPS_E_STATE_CORRUPT',
   stateLocked: 'DBOPS_E_STATE_LOCKED',
   notFound: 'DBOPS_E_NOT_FOUND',
+  secretMissing: 'DBOPS_E_SECRET_MISSING',
+  secretInvalid: 'DBOPS_E_SECRET_INVALID',
   unknownSetting: 'DBOPS_E_UNKNOWN_SETTING',
   // command line and configuration
   usage: 'DBOPS_E_USAGE',
