@@ -38,6 +38,7 @@ import { KubeRuntime } from './runtime/kubernetes/kube-runtime.js';
 import { leaseLock } from './runtime/kubernetes/lease-lock.js';
 import { configMapStateStore } from './runtime/kubernetes/state-store.js';
 import { createLocalRuntime } from './runtime/local/local-runtime.js';
+import { secretsDir } from './runtime/local/secrets-dir.js';
 import type { MemberProber } from './runtime/member-prober.js';
 import type { Runtime } from './runtime/runtime.js';
 import { authFromEnv } from './source/auth.js';
@@ -66,6 +67,8 @@ export interface RunConfig {
   gitTimeoutMs?: number;
   /** Volume kind of new members: loop-mounted filesystem images where possible, or directories. */
   volumes?: 'auto' | 'loop' | 'directory';
+  /** Local runtime: the Secrets manifests name (default `<stateDir>/secrets`). */
+  secretsDir?: string;
   /** Redis cluster-node-timeout for local members (tests use a short one). */
   redisClusterNodeTimeoutMs?: number;
   /** Armored OpenPGP private key that signs the autoscaler's commits (`--signing-key`). */
@@ -226,6 +229,7 @@ function placeOf(
         prober: memberProber,
         redisClusterNodeTimeoutMs: config.redisClusterNodeTimeoutMs,
         ...(config.volumes ? { volumes: config.volumes } : {}),
+        secrets: secretsDir(resolve(config.secretsDir ?? join(stateDir, 'secrets'))),
       }),
   };
 }

@@ -39,10 +39,15 @@ export interface CommonSpec {
    * settings), already checked against injection. Empty when none.
    */
   config: Record<string, string>;
-  /** Name of a secret holding configuration (Kubernetes runtime); the local runtime ignores it. */
+  /**
+   * A Secret whose `redis.conf` / `user.conf` lies between dbops' defaults and `config`
+   * (configuration.secretName, or v1alpha2 configSecret.name); read by the runtime, never in Git.
+   */
   configSecretName?: string;
-  /** Name of the auth secret; the local runtime generates credentials under this name. */
+  /** The Secret of the admin password: read when it exists, else created there with a new one. */
   authSecretName?: string;
+  /** authSecret.externallyManaged: its owner creates the Secret; dbops waits for it. */
+  authSecretExternal?: boolean;
   halted: boolean;
   deletionPolicy: DeletionPolicy;
   resources?: Resources;

@@ -256,8 +256,6 @@ function everyAcceptedPath(): { kind: ManifestKind; apiVersion: string; path: st
 // silent behaviour change that issue 10 turns into a refusal by name (or implements). When a
 // schema change fixes one, remove it here; a new one needs a reason.
 const acceptedButUnsupported = [
-  'Redis spec.configSecret',
-  'Redis spec.configuration.secretName',
   'Redis spec.init.archiver',
   'Redis spec.init.script',
   'Redis spec.monitor',
@@ -275,8 +273,6 @@ const acceptedButUnsupported = [
   'Redis spec.tls',
   'Postgres spec.arbiter',
   'Postgres spec.archiver',
-  'Postgres spec.configSecret',
-  'Postgres spec.configuration.secretName',
   'Postgres spec.init.archiver',
   'Postgres spec.init.script',
   'Postgres spec.monitor',

@@ -90,8 +90,6 @@ function on(kinds: readonly ManifestKind[], what: What, paths: readonly string[]
 }
 
 const msg = {
-  configSecret:
-    'Configuration from a Secret is not applied yet: copy its settings into spec.configuration.inline',
   virtualSecret:
     'Secrets from a secret store (virtual secrets) are not supported yet: keep the password in a Kubernetes Secret and name it in spec.authSecret.name',
   tls: 'TLS is not supported yet: remove spec.tls, or terminate TLS in front of the database',
@@ -237,21 +235,16 @@ const databaseFields: KnownField[] = [
   ...on(
     databases,
     honoured(
-      'Kubernetes: the Secret the password is read from, created when missing; the local runtime still generates its own',
+      'the Secret the password is read from, created with a new one when missing (Kubernetes: in the namespace; local runtime: in the secrets dir)',
     ),
     ['spec.authSecret.name'],
   ),
   ...on(databases, same(['Secret'], msg.virtualSecret), ['spec.authSecret.kind']),
   ...on(databases, same([''], msg.virtualSecret), ['spec.authSecret.apiGroup']),
   ...on(databases, unsupported(msg.virtualSecret), ['spec.authSecret.secretStoreName']),
-  ...on(
-    databases,
-    same(
-      [false],
-      'Waiting for a Secret that you create (externallyManaged: true) is not supported yet: create the Secret before the database, and remove externallyManaged',
-    ),
-    ['spec.authSecret.externallyManaged'],
-  ),
+  ...on(databases, honoured('true: dbops waits for the Secret to exist instead of creating it'), [
+    'spec.authSecret.externallyManaged',
+  ]),
   ...on(databases, ignored("read by KubeDB's recommendation engine, which dbops does not have"), [
     'spec.authSecret.rotateAfter',
   ]),
@@ -267,10 +260,13 @@ const databaseFields: KnownField[] = [
     'v1:spec.configuration',
     'v1:spec.configuration.inline',
   ]),
-  ...on(databases, unsupported(msg.configSecret), [
-    'v1:spec.configuration.secretName',
-    'spec.configSecret.*',
-  ]),
+  ...on(
+    databases,
+    honoured(
+      "the Secret's redis.conf / user.conf, between dbops' defaults and inline (read by the runtime, never in Git)",
+    ),
+    ['v1:spec.configuration.secretName', 'spec.configSecret', 'spec.configSecret.name'],
+  ),
   ...on(databases, honoured('stops the members; volumes and secrets stay'), ['spec.halted']),
   ...on(databases, honoured('what removing the database file does (DESIGN 8)'), [
     'v1:spec.deletionPolicy',

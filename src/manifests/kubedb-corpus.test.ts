@@ -50,6 +50,26 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
+    name: 'an externally managed authSecret (dbops waits for it)',
+    doc: redis('  authSecret:\n    name: cache-auth\n    externallyManaged: true\n'),
+    verdict: { valid: true },
+  },
+  {
+    name: 'configuration from a Secret, with inline settings over it',
+    doc: redis(
+      '  configuration:\n    secretName: cache-config\n    inline:\n      redis.conf: |\n        hz 20\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
+    name: "v1alpha2's configSecret",
+    doc: postgres('  configSecret:\n    name: pg-config\n').replace(
+      'kubedb.com/v1\n',
+      'kubedb.com/v1alpha2\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
     name: 'a virtual secret',
     doc: redis('  authSecret:\n    apiGroup: virtual-secrets.dev\n    name: cache-auth\n'),
     verdict: { valid: false, field: 'spec.authSecret.apiGroup', message: /virtual secrets/ },

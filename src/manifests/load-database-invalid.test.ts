@@ -202,13 +202,6 @@ describe('invalid databases', () => {
       /hba_file/,
     ],
     [
-      'configuration from a Secret (not applied yet)',
-      withField(r, 'spec.configSecret', { name: 'a' }),
-      codes.unsupported,
-      'spec.configSecret',
-      /^Configuration from a Secret is not applied yet: copy its settings into spec.configuration.inline$/,
-    ],
-    [
       'a KubeDB feature dbops does not do yet, by name',
       withField(r, 'spec.tls', { issuerRef: { name: 'ca' } }),
       codes.unsupported,

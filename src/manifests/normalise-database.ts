@@ -31,7 +31,7 @@ export interface RawDatabase {
     };
     configuration?: { secretName?: string; inline?: Record<string, string> };
     configSecret?: { name: string };
-    authSecret?: { name: string };
+    authSecret?: { name: string; externallyManaged?: boolean };
     halted?: boolean;
     deletionPolicy?: DeletionPolicy;
     terminationPolicy?: DeletionPolicy;
@@ -122,6 +122,7 @@ export function normaliseDatabase(raw: RawDatabase): {
     config,
     ...optional('configSecretName', fromConfiguration ?? fromConfigSecret),
     ...optional('authSecretName', s.authSecret?.name),
+    ...optional('authSecretExternal', s.authSecret?.externallyManaged === true || undefined),
     halted: s.halted ?? false,
     deletionPolicy: policy,
     ...optional('resources', resourcesOf(raw.kind, s.podTemplate?.spec)),

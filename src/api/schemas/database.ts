@@ -49,7 +49,8 @@ const storage = z.strictObject({
 const secretRef = z.strictObject({ name: z.string().min(1) });
 const authSecret = z.strictObject({
   name: z.string().min(1),
-  ...ignoring(['externallyManaged', 'activeFrom', 'rotateAfter']),
+  externallyManaged: z.boolean().optional(),
+  ...ignoring(['activeFrom', 'rotateAfter']),
 });
 
 function configuration(file: 'redis.conf' | 'user.conf') {

@@ -47,8 +47,26 @@ describe('dbops run flags', () => {
     [['--repo', 'r', '--branch', 'a..b'], /--branch 'a..b'/],
     [['--repo', 'r', '--http', '8080'], /--http '8080'/],
     [['--repo', 'r', 'extra'], /unexpected argument 'extra'/],
+    [
+      ['--repo', '/srv/repo', '--secrets-dir', '/srv/repo/secrets'],
+      /--secrets-dir .*outside the repository/,
+    ],
+    [
+      ['--repo', 'r', '--runtime', 'kubernetes', '--secrets-dir', 's'],
+      /--secrets-dir is for the local runtime/,
+    ],
   ])('rejects %j', (argv, message) => {
     expect(() => runConfigOf(argv, {})).toThrow(message);
+  });
+
+  it('takes a secrets dir outside a local repository, or any with a remote one', () => {
+    const at = (argv: string[], env = {}) => runConfigOf(argv, env).config.secretsDir;
+    expect(at(['--repo', '/srv/repo', '--secrets-dir', '/srv/secrets'])).toBe('/srv/secrets');
+    expect(at(['--repo', 'https://h/r.git', '--secrets-dir', 'secrets'])).toBe('secrets');
+    expect(at(['--repo', 'r'], { DBOPS_SECRETS_DIR: '/etc/dbops/secrets' })).toBe(
+      '/etc/dbops/secrets',
+    );
+    expect(at(['--repo', 'r'])).toBeUndefined();
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parseDuration } from '../../api/duration.js';
 import { serveHttp } from '../../http/serve.js';
 import { systemClock } from '../../platform/clock.js';
@@ -44,6 +45,9 @@ Options:
   --volumes <kind>         auto | loop | directory: volumes of new members; loop = a real
                            XFS image per member, grown online (needs root, xfsprogs);
                            auto = loop where possible (default), else directory
+  --secrets-dir <dir>      local runtime: the Secrets that manifests name (authSecret.name,
+                           configuration.secretName), outside the repository (default
+                           <state-dir>/secrets, or DBOPS_SECRETS_DIR; README: Secrets)
   --interval <duration>    fetch and repair interval, e.g. 30s, 1m (default 30s)
   --git-timeout <duration> timeout of each request to the Git remote (default 30s, or
                            DBOPS_GIT_TIMEOUT_MS)
@@ -79,6 +83,7 @@ const options = {
   ...runtimeOptions,
   interval: { type: 'string' },
   volumes: { type: 'string' },
+  'secrets-dir': { type: 'string' },
   'git-credentials': { type: 'string' },
   'git-timeout': { type: 'string' },
   http: { type: 'string' },
@@ -153,6 +158,7 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     gitTimeoutMs = d.ms;
   }
   const target = runtimeTargetOf(values);
+  const secretsDir = secretsDirOf(values['secrets-dir'], env, values.repo, target.runtime);
   const config: RunConfig = {
     repo: values.repo,
     branch: branchOf(values.branch),
@@ -164,11 +170,42 @@ export function runConfigOf(argv: string[], env: NodeJS.ProcessEnv) {
     credentialsFile: values['git-credentials'],
     gitTimeoutMs,
     volumes: oneOf('volumes', values.volumes, ['auto', 'loop', 'directory'] as const, 'auto'),
+    ...(secretsDir ? { secretsDir } : {}),
     autoscale: autoscaleOf(values),
     ...(values['signing-key'] ? { signingKeyFile: values['signing-key'] } : {}),
     ...(values['trusted-keys'] ? { trustedKeysFile: values['trusted-keys'] } : {}),
   };
   return { config, values, http: httpAddressOf(values.http) };
+}
+
+/**
+ * --secrets-dir (else DBOPS_SECRETS_DIR): a local runtime's directory, never inside the
+ * repository it watches (Secrets must not reach Git). Kubernetes keeps Secrets in the cluster.
+ */
+export function secretsDirOf(
+  value: string | undefined,
+  env: NodeJS.ProcessEnv,
+  repo: string,
+  runtime: 'local' | 'kubernetes',
+): string | undefined {
+  if (value !== undefined && runtime === 'kubernetes') {
+    throw stalled(codes.usage, 'dbops run: --secrets-dir is for the local runtime', {
+      hint: 'the Kubernetes runtime reads the Secrets of its namespace: create them with kubectl',
+    });
+  }
+  const dir = value ?? (runtime === 'local' ? env.DBOPS_SECRETS_DIR : undefined);
+  if (dir === undefined) return undefined;
+  if (dir.trim() === '' || dir.includes('\0'))
+    return badValue('secrets-dir', dir, 'a directory path');
+  const inside = relative(resolve(repo), resolve(dir));
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && !inside.startsWith('..') && !isAbsolute(inside)) {
+    return badValue(
+      'secrets-dir',
+      dir,
+      'a directory outside the repository (Secrets stay out of Git)',
+    );
+  }
+  return dir;
 }
 
 /** Parses `host:port` for --http; the port may be 0 (any). */

@@ -45,19 +45,26 @@ import {
 } from '../runtime.js';
 import type { MemberProber } from '../member-prober.js';
 import { Applier } from './apply.js';
+import {
+  configFromSecret,
+  credentialsFromSecret,
+  generateCredentials,
+  layeredConfig,
+  withoutSecretValues,
+  type SecretStore,
+} from '../secrets.js';
 import { KubeCache, type CachedKind } from './cache.js';
+import { kubeSecrets } from './secret-store.js';
 import type { KubeObject } from './objects.js';
 import { PortForwards } from './port-forward.js';
 import { apiStatus, kubeApis } from './kube-config.js';
 import {
-  authSecret,
   databaseObjects,
   defaultImage,
   names,
   selectorOf,
   serverPort,
   statefulSetNames,
-  type OwnerReference,
 } from './objects.js';
 
 const notFound = (err: unknown) => apiStatus(err) === 404;
@@ -129,6 +136,7 @@ export class KubeRuntime implements Runtime {
   private readonly ns: string;
   private readonly forwards: PortForwards | undefined;
   private readonly cache: KubeCache | undefined;
+  private readonly secrets: SecretStore;
 
   constructor(private readonly o: KubeRuntimeOptions) {
     const apis = kubeApis(o.config);
@@ -151,6 +159,12 @@ export class KubeRuntime implements Runtime {
       ...(cache ? { cached: (kind, name) => cache.get<KubeObject>(kind as CachedKind, name) } : {}),
     });
     this.forwards = o.reach === 'port-forward' ? new PortForwards(o.config, o.log) : undefined;
+    this.secrets = kubeSecrets({
+      core: this.core,
+      namespace: this.ns,
+      cached: async (name) => (await this.warm())?.get<V1Secret>('Secret', name),
+      owner: (spec) => this.applier.root(spec, this.ns),
+    });
   }
 
   /**
@@ -324,46 +338,23 @@ export class KubeRuntime implements Runtime {
 
   async credentials(database: string): Promise<Credentials | undefined> {
     const spec = await this.spec(database);
-    const name = spec?.authSecretName ?? names(database).auth;
-    try {
-      const s =
-        (await this.warm())?.get<V1Secret>('Secret', name) ??
-        (await this.core.readNamespacedSecret({ name, namespace: this.ns }));
-      const get = (k: string) => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
-      return get('password') ? { username: get('username'), password: get('password') } : undefined;
-    } catch (err) {
-      if (notFound(err)) return undefined;
-      throw err;
-    }
+    const data = await this.secrets.read(spec?.authSecretName ?? names(database).auth);
+    return data?.password ? { username: data.username ?? '', password: data.password } : undefined;
   }
 
   /** The root first (its uid owns the rest), then the credentials, created once. */
   async ensureCredentials(spec: DatabaseSpec): Promise<Credentials> {
-    return this.credentialsOwnedBy(spec, await this.applier.root(spec, this.ns));
+    await this.applier.root(spec, this.ns);
+    return this.credentialsOf(spec);
   }
 
-  /** The credentials, created once under `owner` (the root already applied). */
-  private async credentialsOwnedBy(
-    spec: DatabaseSpec,
-    owner: OwnerReference,
-  ): Promise<Credentials> {
-    const known = await this.credentials(spec.name);
-    if (known) return known;
-    const creds = {
-      username: spec.kind === 'Redis' ? 'default' : 'postgres',
-      password: randomBytes(30).toString('base64url'),
-    };
-    try {
-      await this.core.createNamespacedSecret({
-        namespace: this.ns,
-        body: authSecret(spec, this.ns, owner, creds),
-      });
-      return creds;
-    } catch (err) {
-      // Created meanwhile by a crashed earlier call: that one stands.
-      if (apiStatus(err) === 409) return (await this.credentials(spec.name))!;
-      throw err;
-    }
+  /**
+   * The credentials from the Secret spec.authSecret.name names (else `<db>-auth`), created
+   * once under the root when missing; one without a password is a waiting condition.
+   */
+  private credentialsOf(spec: DatabaseSpec): Promise<Credentials> {
+    const name = spec.authSecretName ?? names(spec.name).auth;
+    return credentialsFromSecret(this.secrets, spec, name, () => generateCredentials(spec.kind));
   }
 
   /**
@@ -379,10 +370,13 @@ export class KubeRuntime implements Runtime {
         : asked;
     // The root once: it records the spec, and its uid owns the rest.
     const owner = await this.applier.root(spec, this.ns);
-    const creds = await this.credentialsOwnedBy(spec, owner);
+    const creds = await this.credentialsOf(spec);
     const image = this.o.image?.(spec) ?? defaultImage(spec);
     const { password } = creds;
-    for (const obj of databaseObjects({ spec, namespace: this.ns, owner, password, image })) {
+    // The configuration Secret's settings go into dbops' own config Secret, never the root.
+    const layered = layeredConfig(spec, await configFromSecret(this.secrets, spec));
+    const objects = databaseObjects({ spec: layered, namespace: this.ns, owner, password, image });
+    for (const obj of objects) {
       await this.applier.apply(obj);
     }
     return creds;
@@ -444,7 +438,21 @@ export class KubeRuntime implements Runtime {
     if (!this.o.validator) {
       return Promise.resolve(unsupported('checking a configuration (validateConfig)'));
     }
-    return this.o.validator.validateConfig(spec);
+    return this.validateLayered(this.o.validator, spec);
+  }
+
+  /** The validator checks the layered settings (it has no access to the cluster's Secrets). */
+  private async validateLayered(
+    validator: Pick<Runtime, 'validateConfig'>,
+    spec: DatabaseSpec,
+  ): Promise<{ settings: Record<string, string> }> {
+    const fromSecret = await configFromSecret(this.secrets, spec);
+    const { configSecretName: _, ...plain } = layeredConfig(spec, fromSecret);
+    try {
+      return await validator.validateConfig(plain);
+    } catch (err) {
+      throw withoutSecretValues(err, spec, fromSecret);
+    }
   }
 
   async writeConfig(spec: DatabaseSpec): Promise<void> {

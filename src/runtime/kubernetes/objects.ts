@@ -121,13 +121,14 @@ export function authSecret(
   spec: DatabaseSpec,
   namespace: string,
   owner: OwnerReference,
-  credentials: { username: string; password: string },
+  credentials: Record<string, string>,
+  name = spec.authSecretName ?? names(spec.name).auth,
 ): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
-      name: spec.authSecretName ?? names(spec.name).auth,
+      name,
       namespace,
       labels: labelsOf(spec),
       ownerReferences: [owner],

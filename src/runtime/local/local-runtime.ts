@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DatabaseSpec } from '../../api/desired.js';
-import { codes, transient, type DbopsError } from '../../errors.js';
+import { codes, transient, waiting, type DbopsError } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { KeyedLock } from '../../platform/lock.js';
 import type { Logger } from '../../platform/logger.js';
@@ -17,7 +17,17 @@ import {
   type RuntimeEvent,
   type VolumeStatus,
 } from '../runtime.js';
+import {
+  configFromSecret,
+  credentialsFromSecret,
+  generateCredentials,
+  layeredConfig,
+  secretRetryMs,
+  withoutSecretValues,
+  type SecretStore,
+} from '../secrets.js';
 import type { Binaries } from './binaries.js';
+import { secretsDir } from './secrets-dir.js';
 import { ensureCredentialsFile, readCredentials } from './credentials.js';
 import { ensurePlannedMembers, stopAllMembers } from './ensure-members.js';
 import { Layout, type VolumeType } from './layout.js';
@@ -49,6 +59,8 @@ export interface LocalRuntimeOptions {
   binaries?: Partial<Binaries>;
   redisClusterNodeTimeoutMs?: number;
   host?: string;
+  /** Where the Secrets that manifests name are kept; default `<stateDir>/secrets`. */
+  secrets?: SecretStore;
   /**
    * Volume type of new members: `auto` (default) uses loop-mounted images where
    * probeLoopSupport says this machine can, else directories. Existing members keep theirs.
@@ -110,6 +122,7 @@ export class LocalRuntime implements Runtime {
       prober: opts.prober,
       supervisor,
       emit,
+      secrets: opts.secrets ?? secretsDir(join(opts.stateDir, 'secrets')),
       newVolumeType: () => (this.volumeType ??= chooseVolumeType(this.ctx, opts.volumes ?? 'auto')),
     };
   }
@@ -208,11 +221,17 @@ export class LocalRuntime implements Runtime {
     const first = (await this.layout.members(spec.name))[0];
     const mf = first ? await this.layout.readMember(spec.name, first) : undefined;
     const server = await this.servers.serverOf(spec, mf ?? {});
-    const settings =
-      spec.kind === 'Redis'
-        ? await validateRedisConfig(this.ctx, spec, server.binary)
-        : await validatePostgresConfig(this.ctx, spec, dirname(server.binary));
-    return { settings };
+    const fromSecret = await configFromSecret(this.ctx.secrets, spec);
+    const layered = layeredConfig(spec, fromSecret);
+    try {
+      const settings =
+        layered.kind === 'Redis'
+          ? await validateRedisConfig(this.ctx, layered, server.binary)
+          : await validatePostgresConfig(this.ctx, layered, dirname(server.binary));
+      return { settings };
+    } catch (err) {
+      throw withoutSecretValues(err, spec, fromSecret);
+    }
   }
 
   writeConfig(spec: DatabaseSpec): Promise<void> {
@@ -296,8 +315,29 @@ export class LocalRuntime implements Runtime {
     }
   }
 
+  /**
+   * The credentials the database runs with: from the Secret spec.authSecret.name names (created
+   * there when missing), else generated; recorded once in the state dir. A Secret whose
+   * password differs from the one the database runs with is refused (rotation is not yet).
+   */
   private async credentialsFor(spec: DatabaseSpec): Promise<Credentials> {
-    const creds = await ensureCredentialsFile(this.layout, spec.name, spec.kind);
+    const known = await readCredentials(this.layout, spec.name);
+    const fresh = () => known ?? generateCredentials(spec.kind);
+    const name = spec.authSecretName;
+    const named = name
+      ? await credentialsFromSecret(this.ctx.secrets, spec, name, fresh)
+      : undefined;
+    const creds = await ensureCredentialsFile(this.layout, spec.name, () => named ?? fresh());
+    if (named && named.password !== creds.password) {
+      throw waiting(
+        codes.secretInvalid,
+        `${spec.name} runs with another password than Secret ${name} (spec.authSecret.name, in ${this.ctx.secrets.where}) holds: changing the password is not supported yet`,
+        secretRetryMs,
+        {
+          hint: `put the password it runs with back into the Secret ('dbops credentials ${spec.name}' shows it), or remove spec.authSecret.name`,
+        },
+      );
+    }
     if (!(await this.layout.readDb(spec.name))) {
       await this.layout.writeDb({ name: spec.name, kind: spec.kind, halted: false, notes: [] });
     }

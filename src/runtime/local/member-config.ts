@@ -9,6 +9,7 @@ import { basebackupMember, initdbMember, writeOwned } from './postgres-setup.js'
 import { renderRedisConfig } from '../../db/redis/config-file.js';
 import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
+import { configFromSecret, layeredConfig } from '../secrets.js';
 
 /** The member a Postgres standby is cloned from and streams from: shard 0, ordinal 0. */
 export async function primaryOf(ctx: MemberContext, db: string): Promise<MemberFile | undefined> {
@@ -86,6 +87,8 @@ export async function writeMemberConfig(
   mf: MemberFile,
   password: string,
 ): Promise<boolean> {
+  // The configuration Secret's settings lie under the manifest's (read at every write).
+  spec = layeredConfig(spec, await configFromSecret(ctx.secrets, spec));
   const path = ctx.layout.configFile(spec.kind, spec.name, mf.name, volumeTypeOf(mf));
   const user = ownerOf(ctx, spec.kind);
   const write = (p: string, t: string) => writeOwned(p, t, user);

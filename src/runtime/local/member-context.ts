@@ -2,6 +2,7 @@ import { chmod, chown, mkdir } from 'node:fs/promises';
 import type { DatabaseKind, DatabaseSpec } from '../../api/desired.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
+import type { SecretStore } from '../secrets.js';
 import type { MemberProber } from '../member-prober.js';
 import type { MemberPlan, RuntimeEvent } from '../runtime.js';
 import type { Layout, MemberFile, VolumeType } from './layout.js';
@@ -27,6 +28,8 @@ export interface MemberContext {
   emit(event: RuntimeEvent): void;
   /** The volume type for a new member (loop where supported, decided once per runtime). */
   newVolumeType(): Promise<VolumeType>;
+  /** The Secrets manifests name (the secrets dir). */
+  secrets: SecretStore;
 }
 
 /** The account that owns a member's files and process (undefined: the current user). */
