@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { access, link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
  * Writes a file atomically: a temp file in the same directory, fsync, rename, fsync of the
  * directory. A reader sees the old content or the new one, never a torn file, even after
- * kill -9 or power loss.
+ * kill -9 or power loss. With `exclusive`, a file already there is kept as it is.
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  opts: { mode?: number } = {},
+  opts: { mode?: number; exclusive?: boolean } = {},
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', opts.mode ?? 0o644);
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -24,11 +24,16 @@ export async function writeFileAtomic(
     await fh.close();
   }
   try {
-    await rename(tmp, path);
+    // exclusive: link, not rename, so a file put there meanwhile is never overwritten.
+    if (opts.exclusive) await link(tmp, path);
+    else await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    if (!opts.exclusive || (err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
+  if (opts.exclusive) await rm(tmp, { force: true });
   const dh = await open(dir, 'r');
   try {
     await dh.sync();

@@ -8,6 +8,7 @@ import {
   withoutSecretValues,
   type SecretStore,
 } from './secrets.js';
+import { thrown } from '../../test/helpers/thrown.js';
 
 const store: Pick<SecretStore, 'where' | 'howToCreate'> = {
   where: 'secrets dir /s',
@@ -15,15 +16,6 @@ const store: Pick<SecretStore, 'where' | 'howToCreate'> = {
 };
 const redis = { name: 'cache', kind: 'Redis' } as const;
 const postgres = { name: 'orders', kind: 'Postgres' } as const;
-
-function thrown(fn: () => unknown): DbopsError {
-  try {
-    fn();
-  } catch (err) {
-    return err as DbopsError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('credentialsOf', () => {
   test.each([

@@ -10,6 +10,7 @@ import { parseSecretYaml } from '../../src/runtime/local/secrets-dir.js';
 import { pgClient, redisClient } from '../helpers/autoscale.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 import { captureLog } from '../helpers/log-lines.js';
+import { redisStandalone } from '../helpers/manifests.js';
 
 const redisPassword = 'redis-pass-from-secret-4a1f';
 const pgPassword = 'pg-pass-from-secret-77c2';
@@ -17,18 +18,7 @@ const brokenToken = 'hunter-broken-9d3e';
 const secretValues = [redisPassword, pgPassword, brokenToken, '48mb', "'12MB'"];
 
 function redis(name: string, spec: string): string {
-  return `apiVersion: kubedb.com/v1
-kind: Redis
-metadata:
-  name: ${name}
-spec:
-  version: "7.0"
-  storage:
-    resources:
-      requests:
-        storage: 256Mi
-${spec}  deletionPolicy: WipeOut
-`;
+  return redisStandalone(name, { spec, deletionPolicy: 'WipeOut' });
 }
 
 const files = {

@@ -24,8 +24,9 @@ spec:
 
 export function redisStandalone(
   name: string,
-  opts: { config?: string; deletionPolicy?: string; storage?: string } = {},
+  opts: { config?: string; deletionPolicy?: string; storage?: string; spec?: string } = {},
 ): string {
+  // spec: more spec fields, as YAML indented by 2.
   const config = opts.config
     ? `  configuration:\n    inline:\n      redis.conf: |\n${opts.config
         .split('\n')
@@ -42,7 +43,7 @@ spec:
     resources:
       requests:
         storage: ${opts.storage ?? '256Mi'}
-${config}  deletionPolicy: ${opts.deletionPolicy ?? 'Delete'}
+${opts.spec ?? ''}${config}  deletionPolicy: ${opts.deletionPolicy ?? 'Delete'}
 `;
 }
 

@@ -9,21 +9,16 @@ export function readCredentials(layout: Layout, db: string): Promise<Credentials
 }
 
 /**
- * Returns the credentials the database runs with, recording `wanted()` on first use (generated,
- * or read from the Secret the manifest names) in credentials.json with mode 0600 inside a 0700
- * directory.
+ * Records the credentials a database runs with in credentials.json, mode 0600 inside a 0700
+ * directory. Called once, when nothing is recorded yet.
  */
-export async function ensureCredentialsFile(
+export async function writeCredentials(
   layout: Layout,
   db: string,
-  wanted: () => Credentials,
-): Promise<Credentials> {
-  const existing = await readCredentials(layout, db);
-  if (existing) return existing;
+  creds: Credentials,
+): Promise<void> {
   const dir = layout.dbDir(db);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  const creds = wanted();
   await writeJsonAtomic(layout.credentialsFile(db), creds, { mode: 0o600 });
-  return creds;
 }

@@ -28,7 +28,7 @@ import {
 } from '../secrets.js';
 import type { Binaries } from './binaries.js';
 import { secretsDir } from './secrets-dir.js';
-import { ensureCredentialsFile, readCredentials } from './credentials.js';
+import { readCredentials, writeCredentials } from './credentials.js';
 import { ensurePlannedMembers, stopAllMembers } from './ensure-members.js';
 import { Layout, type VolumeType } from './layout.js';
 import { ownedDir, type MemberContext } from './member-context.js';
@@ -327,7 +327,8 @@ export class LocalRuntime implements Runtime {
     const named = name
       ? await credentialsFromSecret(this.ctx.secrets, spec, name, fresh)
       : undefined;
-    const creds = await ensureCredentialsFile(this.layout, spec.name, () => named ?? fresh());
+    const creds = known ?? named ?? fresh();
+    if (!known) await writeCredentials(this.layout, spec.name, creds);
     if (named && named.password !== creds.password) {
       throw waiting(
         codes.secretInvalid,

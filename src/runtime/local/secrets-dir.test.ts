@@ -1,15 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { codes, type DbopsError } from '../../errors.js';
+import { codes } from '../../errors.js';
 import { parseEnv, parseSecretYaml, renderSecretYaml } from './secrets-dir.js';
-
-function thrown(fn: () => unknown): DbopsError {
-  try {
-    fn();
-  } catch (err) {
-    return err as DbopsError;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from '../../../test/helpers/thrown.js';
 
 describe('parseSecretYaml', () => {
   test.each([

@@ -10,11 +10,11 @@
  * Entries must not be readable by other users (as ssh insists for its keys). A Secret dbops
  * generates (an auth Secret that did not exist) is written as `<name>.yaml`, mode 0600.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { codes, DbopsError, waiting } from '../../errors.js';
+import { writeFileAtomic } from '../../platform/files.js';
 import type { SecretData, SecretStore } from '../secrets.js';
 import { secretRetryMs } from '../secrets.js';
 
@@ -63,7 +63,9 @@ export function secretsDir(dir: string): SecretStore {
       throw unreadable(name, paths, 'is there in more than one form', 'keep one of them');
     }
     const { form, path } = found[0]!;
-    const info = await stat(path);
+    const info = await stat(path).catch(() => {
+      throw unreadable(name, path, 'cannot be read', `check that dbops may read ${path}`);
+    });
     // A directory may be listed by its group (as a mounted Secret's); its files may not be read.
     if ((info.mode & (form === '' ? 0o007 : 0o077)) !== 0) {
       throw unreadable(
@@ -87,24 +89,11 @@ export function secretsDir(dir: string): SecretStore {
     const existing = await read(name);
     if (existing) return existing;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, `${name}.yaml`);
-    const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(renderSecretYaml(name, data));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      // link, not rename: a Secret written meanwhile (by its owner) is never overwritten.
-      await link(tmp, path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      await rm(tmp, { force: true });
-    }
-    await chmod(path, 0o600).catch(() => undefined);
+    // exclusive: a Secret its owner wrote meanwhile is never overwritten.
+    await writeFileAtomic(join(dir, `${name}.yaml`), renderSecretYaml(name, data), {
+      mode: 0o600,
+      exclusive: true,
+    });
     return (await read(name)) ?? data;
   };
 
