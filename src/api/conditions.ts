@@ -12,7 +12,7 @@ export const Cond = {
   MembersReady: 'MembersReady',
   /** Redis Cluster: cluster_state ok, every shard has its master and replicas. */
   ClusterHealthy: 'ClusterHealthy',
-  /** Postgres: every standby streams from the primary. */
+  /** Postgres: every standby streams from the primary (and enough are synchronous for commits). */
   ReplicationHealthy: 'ReplicationHealthy',
   /** The runtime runs another server version than the spec asks for. */
   VersionSubstituted: 'VersionSubstituted',
@@ -67,6 +67,8 @@ export const Reason = {
   MembersNotReady: 'MembersNotReady',
   ClusterNotReady: 'ClusterNotReady',
   ReplicationNotReady: 'ReplicationNotReady',
+  /** ReplicationHealthy: fewer synchronous standbys are connected than commits wait for. */
+  SynchronousStandbysMissing: 'SynchronousStandbysMissing',
   HaltedBySpec: 'HaltedBySpec',
   ManifestRemoved: 'ManifestRemoved',
   DoNotTerminate: 'DoNotTerminate',

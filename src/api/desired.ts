@@ -67,6 +67,22 @@ export interface RedisSpec extends CommonSpec {
 export interface PostgresSpec extends CommonSpec {
   kind: 'Postgres';
   replicas: number;
+  /** streamingMode: Synchronous; absent: standbys stream asynchronously. */
+  synchronous?: SynchronousReplication;
+}
+
+/**
+ * Synchronous replication as KubeDB's `synchronousReplicationConfig` describes it, defaults
+ * filled in (Any, 1, RemoteWrite): commits wait for `count` standbys.
+ */
+export interface SynchronousReplication {
+  /** Any: a quorum of `count` of the standbys; First: the first `count` connected, in order. */
+  method: 'Any' | 'First';
+  count: number;
+  /** Postgres' synchronous_commit: what a standby must have done before a commit returns. */
+  commitLevel: 'On' | 'RemoteApply' | 'RemoteWrite' | 'Local' | 'Off';
+  /** Member names that count, in priority order; '*' any standby; absent: every member. */
+  standbyNames?: string[] | '*';
 }
 
 /** A normalised database spec. */

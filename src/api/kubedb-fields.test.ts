@@ -77,7 +77,7 @@ describe('knownField', () => {
       'Postgres',
       'spec.synchronousReplicationConfig.numSyncReplicas',
       'gitops.kubedb.com/v1alpha1',
-      'unsupported spec.synchronousReplicationConfig',
+      'honoured spec.synchronousReplicationConfig.numSyncReplicas',
     ],
     ['Redis', 'spec.coordinator.resources', 'kubedb.com/v1alpha2', 'ignored spec.coordinator'],
     // Not KubeDB fields: a typo, a misplaced field, another kind's or version's field.
@@ -108,7 +108,8 @@ describe('knownField', () => {
   it.each([
     ['Postgres', 'spec.standbyMode', 'Hot', true],
     ['Postgres', 'spec.standbyMode', 'Warm', false],
-    ['Postgres', 'spec.streamingMode', 'Synchronous', false],
+    ['Postgres', 'spec.clientAuthMode', 'scram', true],
+    ['Postgres', 'spec.clientAuthMode', 'cert', false],
     ['Redis', 'spec.disableAuth', false, true],
     ['Redis', 'spec.disableAuth', true, false],
     ['Redis', 'spec.storage.accessModes', ['ReadWriteOnce'], true],

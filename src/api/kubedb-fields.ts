@@ -97,7 +97,7 @@ const msg = {
     'Custom commands, arguments and environment for the server are not supported yet: put server settings in spec.configuration.inline',
   acl: 'Redis ACL users are not supported yet: remove the ACL section; clients log in with the password of spec.authSecret',
   valkey: 'Valkey configuration (valkey.conf) is not supported yet: put the settings in redis.conf',
-  sync: 'Synchronous replication is not supported yet: use streamingMode Asynchronous, or remove it',
+  sync: 'Changing the streaming mode in an OpsRequest is not supported yet: set spec.streamingMode in the Postgres manifest instead',
   warm: 'Warm standbys (which refuse reads) are not supported yet: use standbyMode Hot, or remove it',
   readReplicas:
     'Read replicas are not supported yet: remove readReplicas and add standbys with replicas',
@@ -476,14 +476,22 @@ const postgresFields: KnownField[] = [
     ['spec.remoteReplica.*'],
   ),
   ...on(postgres, same(['Hot'], msg.warm), ['spec.standbyMode']),
-  ...on(postgres, same(['Asynchronous'], msg.sync), ['spec.streamingMode']),
   ...on(
     postgres,
-    unsupported(
-      'Synchronous replication is not supported yet: remove spec.synchronousReplicationConfig',
+    honoured(
+      "Synchronous: synchronous_standby_names and synchronous_commit on every member; the ReplicationHealthy condition and each standby's sync state show whether commits can return",
     ),
-    ['v1:spec.synchronousReplicationConfig.*'],
+    ['spec.streamingMode'],
   ),
+  ...on(postgres, honoured("with KubeDB's defaults: Any, 1, RemoteWrite, every member"), [
+    'v1:spec.synchronousReplicationConfig',
+    'v1:spec.synchronousReplicationConfig.mode',
+    'v1:spec.synchronousReplicationConfig.numSyncReplicas',
+    'v1:spec.synchronousReplicationConfig.commitLevel',
+    'v1:spec.synchronousReplicationConfig.standbyNames',
+    'v1:spec.synchronousReplicationConfig.standbyNames[]',
+    'v1:spec.synchronousReplicationConfig.useWildcard',
+  ]),
   ...on(
     postgres,
     same(

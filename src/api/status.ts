@@ -116,6 +116,8 @@ export interface DatabaseStatus {
 export interface MemberStatus {
   name: string;
   role: string;
+  /** A Postgres standby's sync_state as its primary reports it: sync, quorum, potential, async. */
+  syncState?: string;
   endpoint: string;
   ready: boolean;
   restarts: number;

@@ -25,17 +25,17 @@ describe('screenKnownFields: KubeDB fields honoured, refused by name, or dropped
       name: 'what dbops does anyway is dropped silently',
       doc: postgresDoc('p', {
         standbyMode: 'Hot',
-        streamingMode: 'Asynchronous',
+        sslMode: 'disable',
         disableAuth: false,
       }),
       problems: [],
-      dropped: ['standbyMode', 'streamingMode', 'disableAuth'],
+      dropped: ['standbyMode', 'sslMode', 'disableAuth'],
     },
     {
       name: 'another value of such a field is refused, naming the value',
-      doc: postgresDoc('p', { streamingMode: 'Synchronous' }),
-      problems: [['error', 'spec.streamingMode', false, /^"Synchronous": /]],
-      kept: { streamingMode: 'Synchronous' },
+      doc: postgresDoc('p', { standbyMode: 'Warm' }),
+      problems: [['error', 'spec.standbyMode', false, /^"Warm": /]],
+      kept: { standbyMode: 'Warm' },
     },
     {
       name: 'a field that only means something on Kubernetes, not applied there yet: a warning, dropped',

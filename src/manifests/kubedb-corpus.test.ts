@@ -105,9 +105,63 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
-    name: 'synchronous replication',
+    name: 'synchronous replication with the defaults',
     doc: postgres('  streamingMode: Synchronous\n'),
-    verdict: { valid: false, field: 'spec.streamingMode', message: /^"Synchronous": / },
+    verdict: { valid: true },
+  },
+  {
+    name: 'synchronous replication, a quorum of named standbys',
+    doc: postgres(
+      '  streamingMode: Synchronous\n  synchronousReplicationConfig:\n    mode: First\n    numSyncReplicas: 2\n    commitLevel: RemoteApply\n    standbyNames: [pg-2, pg-1]\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
+    name: 'synchronous replication waiting for more standbys than there are',
+    doc: postgres(
+      '  streamingMode: Synchronous\n  synchronousReplicationConfig:\n    numSyncReplicas: 3\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.synchronousReplicationConfig.numSyncReplicas',
+      message: /has 2 standby\(s\).*commits would never return/,
+    },
+  },
+  {
+    name: 'synchronous replication naming a standby that is not a member',
+    doc: postgres(
+      '  streamingMode: Synchronous\n  synchronousReplicationConfig:\n    standbyNames: [pg-1, pg-7]\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.synchronousReplicationConfig.standbyNames[1]',
+      message: /"pg-7" is not a member of pg: its members are pg-0, pg-1, pg-2/,
+    },
+  },
+  {
+    name: 'synchronous replication on a single server',
+    doc: postgres('  streamingMode: Synchronous\n').replace('replicas: 3', 'replicas: 1'),
+    verdict: { valid: false, field: 'spec.streamingMode', message: /needs a standby/ },
+  },
+  {
+    name: 'a synchronous replication config without streamingMode Synchronous',
+    doc: postgres('  synchronousReplicationConfig:\n    numSyncReplicas: 1\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.synchronousReplicationConfig',
+      message: /applies only with spec.streamingMode: Synchronous/,
+    },
+  },
+  {
+    name: 'synchronous replication with synchronous_commit set inline too',
+    doc: postgres(
+      "  streamingMode: Synchronous\n  configuration:\n    inline:\n      user.conf: |\n        synchronous_commit = 'local'\n",
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.configuration.inline["user.conf"]',
+      message: /sets synchronous_commit.*use spec.synchronousReplicationConfig.commitLevel/,
+    },
   },
   {
     name: 'a replica of another cluster',

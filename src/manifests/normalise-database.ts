@@ -2,10 +2,16 @@
  * Raw Redis/Postgres manifests -> normalised DatabaseSpec: defaults, sizes in bytes,
  * v1alpha2 converted to v1, configuration parsed and checked. Problems carry paths.
  */
-import type { DatabaseSpec, DeletionPolicy, Resources } from '../api/desired.js';
+import type {
+  DatabaseSpec,
+  DeletionPolicy,
+  Resources,
+  SynchronousReplication,
+} from '../api/desired.js';
 import { parseQuantity } from '../api/quantity.js';
 import { codes } from '../errors.js';
 import { configProblems } from './config-text.js';
+import { memberName } from '../plan/topology.js';
 import { limits } from '../api/schemas/database.js';
 import { error, warning } from './problem.js';
 import type { Problem } from './problem.js';
@@ -33,6 +39,14 @@ export interface RawDatabase {
     configSecret?: { name: string };
     authSecret?: { name: string; externallyManaged?: boolean };
     halted?: boolean;
+    streamingMode?: 'Synchronous' | 'Asynchronous';
+    synchronousReplicationConfig?: {
+      mode?: 'Any' | 'First';
+      numSyncReplicas?: number;
+      commitLevel?: SynchronousReplication['commitLevel'];
+      standbyNames?: string[];
+      useWildcard?: boolean;
+    };
     deletionPolicy?: DeletionPolicy;
     terminationPolicy?: DeletionPolicy;
     podTemplate?: {
@@ -129,9 +143,113 @@ export function normaliseDatabase(raw: RawDatabase): {
   };
   const spec: DatabaseSpec | undefined =
     raw.kind === 'Postgres'
-      ? { kind: 'Postgres', ...common, replicas: s.replicas ?? 1 }
+      ? {
+          kind: 'Postgres',
+          ...common,
+          replicas: s.replicas ?? 1,
+          ...optional('synchronous', synchronousOf(raw, config, problems)),
+        }
       : redisShape(raw, common, problems);
   return { spec: problems.some((p) => p.severity === 'error') ? undefined : spec, problems };
+}
+
+/** Settings streamingMode: Synchronous sets; the manifest's configuration may not set them too. */
+const synchronousSettings: Record<string, string> = {
+  synchronous_standby_names: 'synchronousReplicationConfig.mode, numSyncReplicas and standbyNames',
+  synchronous_commit: 'synchronousReplicationConfig.commitLevel',
+};
+
+/**
+ * spec.streamingMode and spec.synchronousReplicationConfig, with KubeDB's defaults (Any, 1,
+ * RemoteWrite); undefined for asynchronous streaming. Problems for a configuration that
+ * cannot hold: too few standbys, names that are not members, settings set twice.
+ */
+function synchronousOf(
+  raw: RawDatabase,
+  config: Record<string, string>,
+  problems: Problem[],
+): SynchronousReplication | undefined {
+  const s = raw.spec;
+  const c = s.synchronousReplicationConfig;
+  const at = (...path: string[]) => ['spec', ...path];
+  if (s.streamingMode !== 'Synchronous') {
+    if (c) {
+      problems.push(
+        error(
+          codes.invalidField,
+          at('synchronousReplicationConfig'),
+          'applies only with spec.streamingMode: Synchronous: set streamingMode, or remove this section',
+        ),
+      );
+    }
+    return undefined;
+  }
+  const replicas = s.replicas ?? 1;
+  const count = c?.numSyncReplicas ?? 1;
+  if (replicas < 2) {
+    problems.push(
+      error(
+        codes.invalidField,
+        at('streamingMode'),
+        `Synchronous needs a standby to wait for, and spec.replicas is ${replicas}: set replicas to 2 or more, or use streamingMode Asynchronous`,
+      ),
+    );
+  } else if (count >= replicas) {
+    problems.push(
+      error(
+        codes.invalidField,
+        at('synchronousReplicationConfig', 'numSyncReplicas'),
+        `is ${count}, but ${raw.metadata.name} has ${replicas - 1} standby(s) (spec.replicas ${replicas}): set it below replicas, or commits would never return`,
+      ),
+    );
+  }
+  let standbyNames: SynchronousReplication['standbyNames'];
+  if (c?.useWildcard && c.standbyNames) {
+    problems.push(
+      error(
+        codes.invalidField,
+        at('synchronousReplicationConfig', 'useWildcard'),
+        'and standbyNames cannot both be set: keep one of them',
+      ),
+    );
+  } else if (c?.useWildcard) {
+    standbyNames = '*';
+  } else if (c?.standbyNames) {
+    const members = Array.from({ length: replicas }, (_, i) => memberName(raw.metadata.name, i));
+    c.standbyNames.forEach((n, i) => {
+      const where = [...at('synchronousReplicationConfig', 'standbyNames'), i];
+      if (!members.includes(n)) {
+        problems.push(
+          error(
+            codes.invalidField,
+            where,
+            `"${n}" is not a member of ${raw.metadata.name}: its members are ${members.join(', ')}`,
+          ),
+        );
+      } else if (c.standbyNames!.indexOf(n) !== i) {
+        problems.push(error(codes.invalidField, where, `"${n}" is listed twice: list it once`));
+      }
+    });
+    standbyNames = c.standbyNames;
+  }
+  for (const key of Object.keys(config)) {
+    const owner = synchronousSettings[key.toLowerCase()];
+    if (owner) {
+      problems.push(
+        error(
+          codes.invalidField,
+          at('configuration', 'inline', 'user.conf'),
+          `sets ${key}, which streamingMode: Synchronous sets: use spec.${owner} instead`,
+        ),
+      );
+    }
+  }
+  return {
+    method: c?.mode ?? 'Any',
+    count,
+    commitLevel: c?.commitLevel ?? 'RemoteWrite',
+    ...(standbyNames === undefined ? {} : { standbyNames }),
+  };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -127,7 +127,8 @@ export function specChanges(
   if (unsupported.length > 0) {
     notes.unsupported = `not supported yet, kept as it is: ${unsupported.join(', ')}`;
   }
-  // Fields ensure applies directly (no operation): policies, halted, resources, secrets' names.
+  // Fields ensure applies directly (no operation): policies, halted, resources, secrets' names,
+  // synchronous replication.
   const next: DatabaseSpec = {
     ...applied,
     deletionPolicy: target.deletionPolicy,
@@ -137,6 +138,11 @@ export function specChanges(
     configSecretName: target.configSecretName,
     storageClassName: target.storageClassName,
   };
+  // Synchronous replication: two reloadable settings, rendered by ensure from the spec.
+  if (next.kind === 'Postgres' && target.kind === 'Postgres') {
+    delete next.synchronous;
+    if (target.synchronous) next.synchronous = target.synchronous;
+  }
   const wanted: SpecChangeType[] = [];
   if (target.storageBytes > applied.storageBytes) wanted.push('VolumeExpansion');
   if (target.storageBytes < applied.storageBytes) {

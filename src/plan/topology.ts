@@ -26,7 +26,7 @@ export function topology(spec: DatabaseSpec): MemberPlan[] {
   const count = spec.kind === 'Redis' ? 1 : spec.replicas;
   for (let i = 0; i < count; i++) {
     members.push({
-      name: `${spec.name}-${i}`,
+      name: memberName(spec.name, i),
       database: spec.name,
       kind: spec.kind,
       shard: 0,
@@ -35,4 +35,9 @@ export function topology(spec: DatabaseSpec): MemberPlan[] {
     });
   }
   return members;
+}
+
+/** The name of member `ordinal` of a database that is not a Redis Cluster. Pure. */
+export function memberName(database: string, ordinal: number): string {
+  return `${database}-${ordinal}`;
 }

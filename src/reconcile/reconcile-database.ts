@@ -100,6 +100,7 @@ export async function reconcileDatabase(
     signal: deps.signal,
     waitMs: deps.waitMs,
     roles: {},
+    syncStates: {},
   };
   let activity: Activity = { kind: 'idle' };
   let retryAfterMs: number | undefined;
@@ -129,6 +130,7 @@ export async function reconcileDatabase(
       ctx.roles,
       ctx.members,
       now(),
+      ctx.syncStates,
     );
   } catch (err) {
     log.warn({ err: formatError(err) }, 'observe failed');

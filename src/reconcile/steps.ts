@@ -24,6 +24,8 @@ export interface DbContext {
   observed?: ObservedDatabase;
   /** Actual roles as the database reports them, by member name. */
   roles: Record<string, string>;
+  /** Postgres standbys' sync_state as the primary reports it (sync, quorum, potential, async). */
+  syncStates: Record<string, string>;
 }
 
 /** One sub-reconciler: sets its own condition; throws only for failures. */
@@ -95,7 +97,11 @@ export const ensureCluster: Step = async (ctx) => {
   }
 };
 
-/** Postgres with standbys: every standby streams from the primary. */
+/**
+ * Postgres with standbys: every standby streams from the primary. With synchronous
+ * replication, also that enough standbys are synchronous for commits to return: a commit on
+ * the primary blocks until they are, and the condition says so.
+ */
 export const checkReplication: Step = async (ctx) => {
   const { spec } = ctx;
   if (spec.kind !== 'Postgres' || spec.replicas < 2) {
@@ -105,7 +111,9 @@ export const checkReplication: Step = async (ctx) => {
   const observed = ctx.observed ?? (await ctx.runtime.observe(spec.name));
   const now = ctx.clock.now();
   const want = spec.replicas - 1;
+  let primary: string | undefined;
   let streaming = 0;
+  const synchronous: string[] = [];
   let message = '';
   for (const m of observed?.members ?? []) {
     if (!m.running) continue;
@@ -119,12 +127,40 @@ export const checkReplication: Step = async (ctx) => {
       });
       ctx.roles[m.name] = pg.role;
       if (pg.role === 'primary') {
-        streaming = pg.replication.filter((r) => r.state === 'streaming').length;
+        primary = m.name;
+        const live = pg.replication.filter((r) => r.state === 'streaming');
+        streaming = live.length;
+        for (const r of pg.replication) ctx.syncStates[r.name] = r.syncState;
+        // sync (FIRST) and quorum (ANY) standbys are the ones a commit waits for.
+        synchronous.push(
+          ...live
+            .filter((r) => r.syncState === 'sync' || r.syncState === 'quorum')
+            .map((r) => r.name),
+        );
       }
     } catch (err) {
       message = `${m.name}: ${(err as Error).message}`;
     }
   }
+  const sync = spec.synchronous;
+  const waitsFor = sync
+    ? `${sync.method.toUpperCase()} ${sync.count} of ${sync.standbyNames === '*' ? 'any standby' : (sync.standbyNames ?? ctx.members.map((m) => m.name)).filter((n) => n !== primary).join(', ')}`
+    : '';
+  const detail = message ? ` (${message})` : '';
+  if (sync && primary !== undefined && synchronous.length < sync.count) {
+    setCondition(
+      ctx.record.conditions,
+      now,
+      Cond.ReplicationHealthy,
+      'False',
+      Reason.SynchronousStandbysMissing,
+      `commits on ${primary} wait: ${synchronous.length} of ${sync.count} synchronous standby(s) connected (streamingMode Synchronous, ${waitsFor}); bring a standby back, or set spec.streamingMode: Asynchronous${detail}`,
+    );
+    return;
+  }
+  const syncNote = sync
+    ? `; commits wait for ${waitsFor}, synchronous now: ${synchronous.join(', ') || 'none'}`
+    : '';
   if (streaming >= want) {
     setCondition(
       ctx.record.conditions,
@@ -132,7 +168,7 @@ export const checkReplication: Step = async (ctx) => {
       Cond.ReplicationHealthy,
       'True',
       Reason.Succeeded,
-      `${streaming} standby(s) streaming`,
+      `${streaming} standby(s) streaming${syncNote}`,
     );
   } else {
     setCondition(
@@ -141,7 +177,7 @@ export const checkReplication: Step = async (ctx) => {
       Cond.ReplicationHealthy,
       'False',
       Reason.ReplicationNotReady,
-      `${streaming} of ${want} standby(s) streaming${message ? ` (${message})` : ''}`,
+      `${streaming} of ${want} standby(s) streaming${syncNote}${detail}`,
     );
   }
 };
@@ -158,11 +194,13 @@ export function applyObserved(
   roles: Record<string, string>,
   planned: MemberPlan[],
   now: number,
+  syncStates: Record<string, string> = {},
 ): void {
   const members = observed?.members ?? [];
   record.members = members.map((m) => ({
     name: m.name,
     role: roles[m.name] ?? m.role,
+    ...(syncStates[m.name] === undefined ? {} : { syncState: syncStates[m.name]! }),
     endpoint: `${m.endpoint.host}:${m.endpoint.port}`,
     ready: m.running,
     restarts: m.restarts,

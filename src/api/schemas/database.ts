@@ -77,7 +77,6 @@ const postgresIgnored = [
   'coordinator',
   'leaderElection',
   'standbyMode',
-  'streamingMode',
   'clientAuthMode',
   'sslMode',
   'enforceGroup',
@@ -152,6 +151,15 @@ export const redisV1alpha2 = manifest(
   }),
 );
 
+// KubeDB v1 only (apis/kubedb/v1 PostgresSynchronousReplicationSpec).
+const synchronousReplicationConfig = z.strictObject({
+  mode: z.enum(['Any', 'First']).optional(),
+  numSyncReplicas: count(limits.maxReplicas - 1).optional(),
+  commitLevel: z.enum(['On', 'RemoteApply', 'RemoteWrite', 'Local', 'Off']).optional(),
+  standbyNames: z.array(z.string().min(1)).min(1).optional(),
+  useWildcard: z.boolean().optional(),
+});
+
 function postgres(apiVersion: string, v1: boolean) {
   return manifest(
     apiVersion,
@@ -159,6 +167,8 @@ function postgres(apiVersion: string, v1: boolean) {
     z.strictObject({
       ...common('user.conf', v1),
       replicas: count(limits.maxReplicas).optional(),
+      streamingMode: z.enum(['Synchronous', 'Asynchronous']).optional(),
+      ...(v1 ? { synchronousReplicationConfig: synchronousReplicationConfig.optional() } : {}),
       ...ignoring(postgresIgnored),
     }),
   );

@@ -6,7 +6,78 @@ import {
   renderPgSetting,
   renderPgpass,
   renderPostgresConf,
+  settingLines,
+  synchronousSettings,
 } from './config-file.js';
+import type { SynchronousReplication } from '../../api/desired.js';
+
+describe('synchronousSettings', () => {
+  const members = ['pg-0', 'pg-1', 'pg-2'];
+  const sync = (over: Partial<SynchronousReplication>): SynchronousReplication => ({
+    method: 'Any',
+    count: 1,
+    commitLevel: 'RemoteWrite',
+    ...over,
+  });
+  it.each([
+    [
+      'the defaults: any one of every member',
+      sync({}),
+      'ANY 1 ("pg-0", "pg-1", "pg-2")',
+      'remote_write',
+    ],
+    [
+      'a quorum of two',
+      sync({ count: 2, commitLevel: 'On' }),
+      'ANY 2 ("pg-0", "pg-1", "pg-2")',
+      'on',
+    ],
+    [
+      'priority order as listed',
+      sync({ method: 'First', standbyNames: ['pg-2', 'pg-1'], commitLevel: 'RemoteApply' }),
+      'FIRST 1 ("pg-2", "pg-1")',
+      'remote_apply',
+    ],
+    ['any standby at all', sync({ standbyNames: '*', commitLevel: 'Local' }), 'ANY 1 (*)', 'local'],
+    ['no flush guarantee', sync({ commitLevel: 'Off' }), 'ANY 1 ("pg-0", "pg-1", "pg-2")', 'off'],
+  ])('%s', (_, replication, names, commit) => {
+    expect(synchronousSettings(replication, members)).toEqual({
+      synchronous_standby_names: names,
+      synchronous_commit: commit,
+    });
+  });
+
+  it('puts them before the user settings, quoted', () => {
+    expect(
+      settingLines({
+        config: { work_mem: '8MB' },
+        synchronous: { replication: sync({}), members: ['a-0', 'a-1'] },
+      }),
+    ).toEqual([
+      `synchronous_standby_names = 'ANY 1 ("a-0", "a-1")'`,
+      "synchronous_commit = 'remote_write'",
+      "work_mem = '8MB'",
+    ]);
+  });
+
+  it.each(['synchronous_commit', 'SYNCHRONOUS_STANDBY_NAMES'])(
+    'refuses %s from the configuration (a Secret can carry it) beside synchronous replication',
+    (key) => {
+      expect(() =>
+        settingLines({
+          config: { [key]: 'x' },
+          synchronous: { replication: sync({}), members: ['a-0', 'a-1'] },
+        }),
+      ).toThrow(/is set by streamingMode: Synchronous/);
+    },
+  );
+
+  it('leaves synchronous_commit to the user without synchronous replication', () => {
+    expect(settingLines({ config: { synchronous_commit: 'off' } })).toEqual([
+      "synchronous_commit = 'off'",
+    ]);
+  });
+});
 
 describe('renderPostgresConf', () => {
   it('renders a primary', () => {

@@ -1,4 +1,5 @@
 import { settingRefusal } from '../../api/config-rules.js';
+import type { SynchronousReplication } from '../../api/desired.js';
 import { codes, stalled } from '../../errors.js';
 
 /** Everything the dbops-managed Postgres settings depend on. */
@@ -9,6 +10,49 @@ export interface PostgresConfigInput {
   standby?: { primaryPort: number; passfile: string; applicationName: string };
   /** The user's settings from the spec, in order. */
   config: Record<string, string>;
+  /** streamingMode: Synchronous, with the database's member names (every member's is alike). */
+  synchronous?: { replication: SynchronousReplication; members: string[] };
+}
+
+const commitLevels: Record<SynchronousReplication['commitLevel'], string> = {
+  On: 'on',
+  RemoteApply: 'remote_apply',
+  RemoteWrite: 'remote_write',
+  Local: 'local',
+  Off: 'off',
+};
+
+/**
+ * synchronous_standby_names and synchronous_commit for synchronous replication. Every member
+ * gets the same lines, the primary's own name included (Postgres skips it), so a member's
+ * configuration does not depend on which of them is the primary. Pure.
+ */
+export function synchronousSettings(
+  replication: SynchronousReplication,
+  members: readonly string[],
+): Record<string, string> {
+  const names = replication.standbyNames ?? members;
+  const list = names === '*' ? '*' : names.map((n) => `"${n.replace(/"/g, '""')}"`).join(', ');
+  return {
+    synchronous_standby_names: `${replication.method.toUpperCase()} ${replication.count} (${list})`,
+    synchronous_commit: commitLevels[replication.commitLevel],
+  };
+}
+
+/** The settings the user's configuration may not carry next to synchronous replication. */
+function assertNoSynchronousOverride(config: Record<string, string>): void {
+  for (const key of Object.keys(config)) {
+    const name = key.toLowerCase();
+    if (name === 'synchronous_standby_names' || name === 'synchronous_commit') {
+      throw stalled(
+        codes.forbiddenConfig,
+        `postgres setting "${key}" is set by streamingMode: Synchronous`,
+        {
+          hint: `remove "${key}" from the configuration (or its Secret): spec.synchronousReplicationConfig sets it`,
+        },
+      );
+    }
+  }
 }
 
 /** The line postgresql.conf needs so that it reads dbops.conf (relative to the data dir). */
@@ -62,8 +106,23 @@ export function renderPostgresConf(input: PostgresConfigInput): string {
     ].join(' ');
     lines.push(`primary_conninfo = ${quotePgValue(conninfo)}`);
   }
-  for (const [key, value] of Object.entries(input.config)) lines.push(renderPgSetting(key, value));
+  lines.push(...settingLines(input));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The lines of the settings from the spec: synchronous replication's, then the user's (both
+ * runtimes render them). Throws forbiddenConfig for a setting the user may not set. Pure.
+ */
+export function settingLines(input: Pick<PostgresConfigInput, 'config' | 'synchronous'>): string[] {
+  const lines: string[] = [];
+  if (input.synchronous) {
+    assertNoSynchronousOverride(input.config);
+    const sync = synchronousSettings(input.synchronous.replication, input.synchronous.members);
+    for (const [key, value] of Object.entries(sync)) lines.push(`${key} = ${quotePgValue(value)}`);
+  }
+  for (const [key, value] of Object.entries(input.config)) lines.push(renderPgSetting(key, value));
+  return lines;
 }
 
 /** pg_hba.conf: password (SCRAM) logins and replication from 127.0.0.1 only. Pure. */

@@ -10,6 +10,9 @@ import { renderRedisConfig } from '../../db/redis/config-file.js';
 import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
 import { configFromSecret, layeredConfig } from '../secrets.js';
+import { topology } from '../../plan/topology.js';
+
+const memberNames = (spec: DatabaseSpec) => topology(spec).map((m) => m.name);
 
 /** The member a Postgres standby is cloned from and streams from: shard 0, ordinal 0. */
 export async function primaryOf(ctx: MemberContext, db: string): Promise<MemberFile | undefined> {
@@ -125,6 +128,9 @@ export async function writeMemberConfig(
     port: mf.port,
     ...(standby ? { standby } : {}),
     config: spec.config,
+    ...(spec.synchronous
+      ? { synchronous: { replication: spec.synchronous, members: memberNames(spec) } }
+      : {}),
   });
   return writeIfChanged(path, text, write);
 }
