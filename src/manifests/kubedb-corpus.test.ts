@@ -190,13 +190,19 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
-    name: 'a Valkey version (never run as the oldest redis-server installed)',
+    name: 'a Valkey version (run by valkey-server, never by a redis-server)',
     doc: redis('').replace('version: "7.0"', 'version: valkey-8.1.1'),
-    verdict: {
-      valid: false,
-      field: 'spec.version',
-      message: /KubeDB's valkey distribution, which dbops cannot run yet/,
-    },
+    verdict: { valid: true },
+  },
+  {
+    name: 'a Valkey version that is not a version',
+    doc: redis('').replace('version: "7.0"', 'version: valkey-latest'),
+    verdict: { valid: false, field: 'spec.version', message: /write it as valkey-8.1.1/ },
+  },
+  {
+    name: 'a Valkey version on Postgres',
+    doc: postgres('').replace('version: "15"', 'version: valkey-8.1.1'),
+    verdict: { valid: false, field: 'spec.version', message: /valkey distribution/ },
   },
   {
     name: 'a TimescaleDB version',

@@ -114,7 +114,18 @@ export function normaliseDatabase(raw: RawDatabase): {
     );
   }
   const distribution = distributionOf(s.version);
-  if (distribution) {
+  if (distribution?.toLowerCase() === 'valkey' && raw.kind === 'Redis') {
+    // Valkey runs as itself (valkey-server, or the valkey image), never a redis-server instead.
+    if (!/^valkey-\d+(\.\d+){0,2}$/i.test(s.version)) {
+      problems.push(
+        error(
+          codes.invalidField,
+          ['spec', 'version'],
+          `"${s.version}" is not a Valkey version as KubeDB's catalog names them: write it as valkey-8.1.1`,
+        ),
+      );
+    }
+  } else if (distribution) {
     const plain = raw.kind === 'Redis' ? '"7.0"' : '"15"';
     problems.push(
       error(

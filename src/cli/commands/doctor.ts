@@ -69,6 +69,15 @@ export async function doctorChecks(ctx: CommandContext, stateDir: string): Promi
     required: false,
     detail: cli ?? 'optional (for redis-cli --cluster check): apt-get install -y redis-tools',
   });
+  const valkey = installs.filter((i) => i.kind === 'valkey');
+  checks.push({
+    name: 'valkey-server',
+    ok: valkey.length > 0,
+    required: false,
+    detail:
+      valkey.map((i) => `${i.version} in ${i.bindir} (${i.source})`).join(', ') ||
+      'optional (for valkey-* versions): apt-get install -y valkey-server (Debian 13, Ubuntu 24.04+; Debian 12: -t bookworm-backports)',
+  });
   const pg = installs.filter((i) => i.kind === 'postgres');
   checks.push({
     name: 'postgres',

