@@ -13,5 +13,7 @@ export function serverWanted(spec: Pick<DatabaseSpec, 'kind' | 'version'>): {
 } {
   if (spec.kind === 'Postgres') return { kind: 'postgres', version: spec.version };
   const valkey = /^valkey-(.+)$/i.exec(spec.version);
-  return valkey ? { kind: 'valkey', version: valkey[1]! } : { kind: 'redis', version: spec.version };
+  return valkey
+    ? { kind: 'valkey', version: valkey[1]! }
+    : { kind: 'redis', version: spec.version };
 }

@@ -66,4 +66,3 @@ export class ServerCatalog {
     return [...overrides, ...(await findServers()).filter((i) => !kinds.has(i.kind))];
   }
 }
-
