@@ -21,6 +21,7 @@ export const codes = {
   invalidQuantity: 'DBOPS_E_INVALID_QUANTITY',
   duplicateName: 'DBOPS_E_DUPLICATE_NAME',
   unknownDatabase: 'DBOPS_E_UNKNOWN_DATABASE',
+  unknownConfigMap: 'DBOPS_E_UNKNOWN_CONFIGMAP',
   unsupported: 'DBOPS_E_UNSUPPORTED',
   forbiddenConfig: 'DBOPS_E_FORBIDDEN_CONFIG',
   opsEdited: 'DBOPS_E_OPS_EDITED',
@@ -48,6 +49,7 @@ export const codes = {
   notFound: 'DBOPS_E_NOT_FOUND',
   secretMissing: 'DBOPS_E_SECRET_MISSING',
   secretInvalid: 'DBOPS_E_SECRET_INVALID',
+  initFailed: 'DBOPS_E_INIT_FAILED',
   unknownSetting: 'DBOPS_E_UNKNOWN_SETTING',
   // command line and configuration
   usage: 'DBOPS_E_USAGE',

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { observePostgres } from './db/postgres/observe.js';
+import { runInitScripts, transactionOutcome } from './db/postgres/init.js';
 import { readPostgresSettings, reloadPostgres } from './db/postgres/settings.js';
 import { postgresReady } from './db/postgres/ready.js';
 import { postgresDataBytes } from './db/postgres/size.js';
@@ -116,6 +117,8 @@ export interface Assembly {
 export const databaseClients: DatabaseClients & OpsClients = {
   ensureCluster,
   observePostgres,
+  runInitScripts,
+  transactionOutcome,
   observeRedis,
   readRedisSettings,
   applyRedisSettings,

@@ -16,6 +16,8 @@ export const Cond = {
   ReplicationHealthy: 'ReplicationHealthy',
   /** The runtime runs another server version than the spec asks for. */
   VersionSubstituted: 'VersionSubstituted',
+  /** Postgres spec.init.script: the init scripts ran (or were skipped) before Ready. */
+  Initialized: 'Initialized',
   /** The database is halted: processes stopped, data kept. */
   Halted: 'Halted',
   /** Source: every commit since the last applied revision is signed by a trusted key. */
@@ -67,6 +69,12 @@ export const Reason = {
   MembersNotReady: 'MembersNotReady',
   ClusterNotReady: 'ClusterNotReady',
   ReplicationNotReady: 'ReplicationNotReady',
+  /** Initialized: the init scripts wait for the primary, or run. */
+  InitPending: 'InitPending',
+  /** Initialized: a script failed; nothing of them was committed. */
+  InitScriptFailed: 'InitScriptFailed',
+  /** Initialized: the scripts did not run (spec.init.initialized, or the database existed). */
+  InitSkipped: 'InitSkipped',
   /** ReplicationHealthy: fewer synchronous standbys are connected than commits wait for. */
   SynchronousStandbysMissing: 'SynchronousStandbysMissing',
   HaltedBySpec: 'HaltedBySpec',

@@ -69,6 +69,21 @@ export interface PostgresSpec extends CommonSpec {
   replicas: number;
   /** streamingMode: Synchronous; absent: standbys stream asynchronously. */
   synchronous?: SynchronousReplication;
+  /**
+   * spec.init: the ConfigMap of the repository whose .sql files run once, when the database
+   * is created; `initialized` (KubeDB sets it once done): they do not run.
+   */
+  init?: { configMap?: string; initialized: boolean };
+}
+
+/** The init scripts of a database: the .sql files of its ConfigMap, in key order. */
+export interface InitScripts {
+  configMap: string;
+  /** The ConfigMap's manifest. */
+  origin: Origin;
+  files: { key: string; sql: string }[];
+  /** sha256 over the keys and contents: a script fixed after a failure runs again. */
+  digest: string;
 }
 
 /**
@@ -160,4 +175,6 @@ export interface EffectiveDatabase {
   notes: string[];
   /** The spec file's metadata.labels (policies select databases by them). */
   labels: Record<string, string>;
+  /** The scripts spec.init.script names (Postgres), read from the repository. */
+  initScripts?: InitScripts;
 }

@@ -275,7 +275,6 @@ const acceptedButUnsupported = [
   'Postgres spec.arbiter',
   'Postgres spec.archiver',
   'Postgres spec.init.archiver',
-  'Postgres spec.init.script',
   'Postgres spec.monitor',
   'Postgres spec.podTemplate.spec.args',
   'Postgres spec.podTemplate.spec.containers[].args',
@@ -353,7 +352,7 @@ describe("the table and dbops' schemas", () => {
     const how = (kind: ManifestKind, path: string) =>
       accepted.find((a) => a.kind === kind && a.path === path)?.how;
     expect(how('Redis', 'spec.tls')).toBe('ignoredField');
-    expect(how('Postgres', 'spec.init.script')).toBe('ignoredField');
+    expect(how('Redis', 'spec.init.script')).toBe('ignoredField');
     expect(how('Redis', 'spec.podTemplate.spec.containers[].image')).toBe('loose');
     expect(how('Redis', 'spec.storage.accessModes')).toBe('unknown');
     expect(how('RedisOpsRequest', 'spec.verticalScaling')).toBe('otherSection');

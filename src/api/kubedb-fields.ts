@@ -89,6 +89,40 @@ function on(kinds: readonly ManifestKind[], what: What, paths: readonly string[]
   });
 }
 
+/** The sources of a Kubernetes volume (core/v1 VolumeSource), as a script source may name them. */
+const volumeSources = [
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
+] as const;
+
 const msg = {
   virtualSecret:
     'Secrets from a secret store (virtual secrets) are not supported yet: keep the password in a Kubernetes Secret and name it in spec.authSecret.name',
@@ -281,16 +315,42 @@ const databaseFields: KnownField[] = [
   ),
   ...on(databases, unsupported(msg.tls), ['spec.tls.*']),
   ...on(databases, kube(false, 'Services in front of the database'), ['spec.serviceTemplates.*']),
-  ...on(databases, ignored('an empty init section does nothing'), ['spec.init']),
-  ...on(databases, ignored('set by KubeDB once the database is initialised'), [
+  ...on(redis, ignored('an empty init section does nothing'), ['spec.init']),
+  ...on(redis, ignored('set by KubeDB once the database is initialised'), [
     'spec.init.initialized',
   ]),
   ...on(
-    databases,
+    redis,
     unsupported(
-      'Init scripts are not supported yet: remove spec.init.script, and run the script once the database is Ready',
+      'Init scripts for Redis are not supported yet: remove spec.init.script, and load the data once the database is Ready',
     ),
     ['spec.init.script.*'],
+  ),
+  ...on(postgres, honoured('runs the scripts once, when the database is created'), ['spec.init']),
+  ...on(postgres, honoured('true: the init scripts do not run (KubeDB sets it once they did)'), [
+    'spec.init.initialized',
+  ]),
+  ...on(
+    postgres,
+    honoured(
+      'the .sql files of a ConfigMap manifest in the desired-state repository, in one transaction, before the database is Ready; the result is the Initialized condition',
+    ),
+    ['spec.init.script', 'spec.init.script.configMap', 'spec.init.script.configMap.name'],
+  ),
+  ...on(
+    postgres,
+    unsupported(
+      'Init scripts come from a ConfigMap only: put the .sql files in a ConfigMap manifest in the desired-state repository and name it in spec.init.script.configMap.name',
+    ),
+    [
+      'spec.init.script.scriptPath',
+      ...['git', ...volumeSources.filter((v) => v !== 'configMap')].map(
+        (v) => `spec.init.script.${v}.*`,
+      ),
+      'spec.init.script.configMap.items.*',
+      'spec.init.script.configMap.defaultMode',
+      'spec.init.script.configMap.optional',
+    ],
   ),
   ...on(
     databases,

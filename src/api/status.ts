@@ -110,6 +110,22 @@ export interface DatabaseStatus {
   applied: DatabaseSpec | null;
   /** Halted because its manifest was removed (data kept). */
   haltedForRemoval: boolean;
+  /** spec.init.script: whether the init scripts ran, and how it went. */
+  init?: InitStatus;
+}
+
+/** The init scripts of a database (spec.init.script), run once when it is created. */
+export interface InitStatus {
+  configMap: string;
+  /** sha256 of the scripts that ran (or failed). */
+  digest: string;
+  /** Running: begun, its transaction not yet known to be committed. */
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Skipped';
+  message: string;
+  /** ISO time of the last change of phase. */
+  at: string;
+  /** Running: the transaction id, so a controller started after a crash can tell the outcome. */
+  txid?: string;
 }
 
 /** One member of a database. */

@@ -1,6 +1,7 @@
 /** A document placed in its file, with its final value (origin and digest filled in). */
 import type { Autoscaler, DatabaseSpec, OpsRequest, Origin } from '../api/desired.js';
 import type { ManifestError } from '../api/manifest-error.js';
+import type { ConfigMapDoc } from './config-maps.js';
 import type { DocResult } from './document.js';
 import type { StorageSection } from './normalise-autoscaler.js';
 import type { Problem } from './problem.js';
@@ -21,6 +22,8 @@ export interface Entry extends DocResult {
   /** Set when the document is a valid autoscaler. */
   autoscaler?: Autoscaler;
   section?: StorageSection;
+  /** Set when the document is a valid ConfigMap (init scripts). */
+  configMap?: ConfigMapDoc;
 }
 
 /** Places a problem of an entry's document in its file, attributed to the entry's database. */

@@ -15,6 +15,8 @@ const redis = (spec: string, head = 'apiVersion: kubedb.com/v1\nkind: Redis') =>
   `${head}\nmetadata:\n  name: cache\nspec:\n  version: "7.0"\n  storage:\n    storageClassName: standard\n    accessModes: [ReadWriteOnce]\n    resources:\n      requests:\n        storage: 1Gi\n${spec}`;
 const postgres = (spec: string) =>
   `apiVersion: kubedb.com/v1\nkind: Postgres\nmetadata:\n  name: pg\nspec:\n  version: "15"\n  replicas: 3\n  storage:\n    resources:\n      requests:\n        storage: 1Gi\n${spec}`;
+const pgInit = (data: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pg-init\ndata:\n${data}`;
 const redisOps = (spec: string) =>
   `apiVersion: ops.kubedb.com/v1alpha1\nkind: RedisOpsRequest\nmetadata:\n  name: op\nspec:\n  databaseRef:\n    name: cache\n${spec}`;
 const pgOps = (spec: string) =>
@@ -91,12 +93,53 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     },
   },
   {
-    name: 'an init script',
+    name: 'an init script from a ConfigMap of the repository',
+    doc: `${postgres('  init:\n    script:\n      configMap:\n        name: pg-init\n')}---\n${pgInit('  init.sql: CREATE TABLE t (v int);\n')}`,
+    verdict: { valid: true },
+  },
+  {
+    name: 'an init script whose ConfigMap is not in the repository',
     doc: postgres('  init:\n    script:\n      configMap:\n        name: pg-init\n'),
     verdict: {
       valid: false,
+      field: 'spec.init.script.configMap.name',
+      message: /no ConfigMap named "pg-init" in this revision.*kubectl create configmap pg-init/,
+    },
+  },
+  {
+    name: 'an init script that is a shell script',
+    doc: `${postgres('  init:\n    script:\n      configMap:\n        name: pg-init\n')}---\n${pgInit('  init.sh: psql -c "select 1"\n')}`,
+    verdict: {
+      valid: false,
+      field: 'data["init.sh"]',
+      message: /is a shell script: dbops runs init scripts over a database connection/,
+    },
+  },
+  {
+    name: 'an exported database that KubeDB initialised (initialized: true, no ConfigMap needed)',
+    doc: postgres(
+      '  init:\n    initialized: true\n    script:\n      configMap:\n        name: pg-init\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
+    name: 'an init script from a Secret volume',
+    doc: postgres('  init:\n    script:\n      secret:\n        secretName: pg-init\n'),
+    verdict: {
+      valid: false,
+      field: 'spec.init.script.secret',
+      message: /Init scripts come from a ConfigMap only/,
+    },
+  },
+  {
+    name: 'an init script for Redis',
+    doc: redis(
+      '  init:\n    script:\n      projected:\n        sources:\n          - configMap:\n              name: redis-init\n',
+    ),
+    verdict: {
+      valid: false,
       field: 'spec.init.script',
-      message: /Init scripts are not supported yet/,
+      message: /Init scripts for Redis are not supported yet/,
     },
   },
   {

@@ -39,7 +39,7 @@ describe('file-level problems', () => {
     ],
     [
       'unknown kind',
-      textFile('bad.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'),
+      textFile('bad.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n'),
       codes.unknownKind,
       2,
     ],

@@ -8,6 +8,7 @@ import type { ManifestError } from '../api/manifest-error.js';
 import { codes } from '../errors.js';
 import { maxManifestBytes, type SourceFile } from '../api/manifest-file.js';
 import { opsDigest } from './digest.js';
+import { initScriptsOf, isConfigMapDocument, readConfigMap } from './config-maps.js';
 import { readDocument } from './document.js';
 import type { Entry } from './entry.js';
 import { toManifestError } from './entry.js';
@@ -81,8 +82,9 @@ export function loadDesiredState(input: LoadInput): DesiredState {
       );
     }
   }
-  errors.push(...runRules(crossDocumentRules, entries, ruleContext(entries, input.executedOps)));
-  return assemble(input.revision, entries, errors, warnings);
+  const ctx = ruleContext(entries, input.executedOps);
+  errors.push(...runRules(crossDocumentRules, entries, ctx));
+  return assemble(input.revision, entries, errors, warnings, ctx.configMaps);
 }
 
 function readFile(
@@ -109,12 +111,25 @@ function readFile(
     );
   const commit = input.commitOf?.(file.path);
   for (const d of docs) {
-    const r = readDocument(d.value);
     const origin = {
       file: file.path,
       line: d.start.line,
       ...(commit === undefined ? {} : { commit }),
     };
+    if (isConfigMapDocument(d.value)) {
+      const c = readConfigMap(d.value as Record<string, unknown>);
+      const entry: Entry = {
+        problems: c.problems,
+        file: file.path,
+        origin,
+        locate: d.locate,
+        ...(c.configMap ? { configMap: c.configMap, name: c.configMap.name } : {}),
+      };
+      for (const p of c.problems) errors.push(toManifestError(entry, p));
+      entries.push(entry);
+      continue;
+    }
+    const r = readDocument(d.value);
     const entry: Entry = { ...r, file: file.path, origin, locate: d.locate };
     for (const p of r.problems)
       (p.severity === 'error' ? errors : warnings).push(toManifestError(entry, p));
@@ -149,6 +164,7 @@ function assemble(
   entries: Entry[],
   errors: ManifestError[],
   warnings: ManifestError[],
+  configMaps: ReadonlyMap<string, Entry>,
 ): DesiredState {
   errors.sort(byPlace);
   warnings.sort(byPlace);
@@ -167,6 +183,8 @@ function assemble(
   const databases = new Map<string, EffectiveDatabase>();
   for (const e of entries) {
     if (!e.spec || invalid.has(e.spec.name)) continue;
+    const init = e.spec.kind === 'Postgres' ? e.spec.init : undefined;
+    const scripts = init?.configMap ? configMaps.get(init.configMap) : undefined;
     const ops = opsOf.get(e.spec.name) ?? [];
     const folded = foldDatabase(e.spec, e.origin, ops);
     databases.set(e.spec.name, {
@@ -176,6 +194,9 @@ function assemble(
       ops,
       autoscalers: scalersOf.get(e.spec.name) ?? [],
       labels: e.labels ?? {},
+      ...(scripts?.configMap
+        ? { initScripts: initScriptsOf(scripts.configMap, scripts.origin) }
+        : {}),
     });
   }
   const valid = (db: string) => databases.has(db);

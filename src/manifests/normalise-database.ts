@@ -40,6 +40,7 @@ export interface RawDatabase {
     authSecret?: { name: string; externallyManaged?: boolean };
     halted?: boolean;
     streamingMode?: 'Synchronous' | 'Asynchronous';
+    init?: { initialized?: boolean; script?: { configMap?: { name: string } } };
     synchronousReplicationConfig?: {
       mode?: 'Any' | 'First';
       numSyncReplicas?: number;
@@ -159,6 +160,13 @@ export function normaliseDatabase(raw: RawDatabase): {
           ...common,
           replicas: s.replicas ?? 1,
           ...optional('synchronous', synchronousOf(raw, config, problems)),
+          ...optional(
+            'init',
+            s.init && {
+              ...optional('configMap', s.init.script?.configMap?.name),
+              initialized: s.init.initialized ?? false,
+            },
+          ),
         }
       : redisShape(raw, common, problems);
   return { spec: problems.some((p) => p.severity === 'error') ? undefined : spec, problems };

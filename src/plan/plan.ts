@@ -1,10 +1,17 @@
-import type { DatabaseSpec, EffectiveDatabase } from '../api/desired.js';
+import type { DatabaseSpec, EffectiveDatabase, InitScripts } from '../api/desired.js';
 import type { ManifestError } from '../api/manifest-error.js';
 
 /** What the controller does with one database in this round. */
 export type Action =
   /** Bring the database to `spec`; `stale` when the newest revision is invalid for it. */
-  | { type: 'ensure'; database: string; spec: DatabaseSpec; stale: boolean }
+  | {
+      type: 'ensure';
+      database: string;
+      spec: DatabaseSpec;
+      stale: boolean;
+      /** The init scripts the spec names, from the same revision (absent when stale). */
+      initScripts?: InitScripts;
+    }
   /** Stop the members and keep the data. */
   | { type: 'halt'; database: string; reason: 'spec' | 'removed'; message: string }
   /** Stop the members and delete everything (last spec said WipeOut). */
@@ -46,7 +53,7 @@ export function plan(desired: PlanDesired, known: PlanKnown): Action[] {
 
 function decide(name: string, desired: PlanDesired, known: PlanKnown): Action {
   const wanted = desired.databases.get(name);
-  if (wanted) return fromSpec(name, wanted.spec, false);
+  if (wanted) return fromSpec(name, wanted.spec, false, wanted.initScripts);
 
   const errors = desired.invalid.get(name);
   const last = known.lastGood.get(name);
@@ -95,9 +102,14 @@ function decide(name: string, desired: PlanDesired, known: PlanKnown): Action {
   };
 }
 
-function fromSpec(name: string, spec: DatabaseSpec, stale: boolean): Action {
+function fromSpec(
+  name: string,
+  spec: DatabaseSpec,
+  stale: boolean,
+  initScripts?: InitScripts,
+): Action {
   if (spec.halted) {
     return { type: 'halt', database: name, reason: 'spec', message: 'spec.halted is true' };
   }
-  return { type: 'ensure', database: name, spec, stale };
+  return { type: 'ensure', database: name, spec, stale, ...(initScripts ? { initScripts } : {}) };
 }

@@ -128,7 +128,7 @@ export function specChanges(
     notes.unsupported = `not supported yet, kept as it is: ${unsupported.join(', ')}`;
   }
   // Fields ensure applies directly (no operation): policies, halted, resources, secrets' names,
-  // synchronous replication.
+  // synchronous replication, init scripts.
   const next: DatabaseSpec = {
     ...applied,
     deletionPolicy: target.deletionPolicy,
@@ -142,6 +142,9 @@ export function specChanges(
   if (next.kind === 'Postgres' && target.kind === 'Postgres') {
     delete next.synchronous;
     if (target.synchronous) next.synchronous = target.synchronous;
+    // init: the step decides (scripts run only at creation; it says so otherwise).
+    delete next.init;
+    if (target.init) next.init = target.init;
   }
   const wanted: SpecChangeType[] = [];
   if (target.storageBytes > applied.storageBytes) wanted.push('VolumeExpansion');

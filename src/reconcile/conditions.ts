@@ -46,7 +46,12 @@ export type Activity =
   | { kind: 'stalled'; reason: ConditionReason; message: string };
 
 /** The detail conditions that must all be True for a database to be Ready. */
-const readiness = [Cond.MembersReady, Cond.ClusterHealthy, Cond.ReplicationHealthy] as const;
+const readiness = [
+  Cond.MembersReady,
+  Cond.ClusterHealthy,
+  Cond.ReplicationHealthy,
+  Cond.Initialized,
+] as const;
 
 /**
  * Derives the summary conditions (Ready, Reconciling, Stalled) and the phase from the detail

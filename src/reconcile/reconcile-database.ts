@@ -4,6 +4,7 @@ import { formatError, retryOf } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics, ReconcileResult } from '../platform/metrics.js';
+import type { CrashHook } from '../execute/crash-hook.js';
 import type { Action } from '../plan/plan.js';
 import { topology } from '../plan/topology.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -21,6 +22,10 @@ export interface ReconcileDeps {
   signal: AbortSignal;
   waitMs: number;
   metrics: Metrics;
+  /** Persists the controller's state (steps that record progress mid-way). */
+  save?: () => Promise<void>;
+  /** Crash injection for tests (DBOPS_CRASH_AT): the init step's points. */
+  crashHook?: CrashHook;
 }
 
 /**
@@ -101,6 +106,9 @@ export async function reconcileDatabase(
     waitMs: deps.waitMs,
     roles: {},
     syncStates: {},
+    ...(action.initScripts ? { initScripts: action.initScripts } : {}),
+    save: deps.save ?? (() => Promise.resolve()),
+    ...(deps.crashHook ? { crashHook: deps.crashHook } : {}),
   };
   let activity: Activity = { kind: 'idle' };
   let retryAfterMs: number | undefined;

@@ -1,8 +1,10 @@
-import { Cond, Reason } from '../api/conditions.js';
-import type { DatabaseSpec } from '../api/desired.js';
+import { Cond, Reason, type ConditionReason } from '../api/conditions.js';
+import type { DatabaseSpec, InitScripts } from '../api/desired.js';
+import type { InitStatus } from '../api/status.js';
+import type { CrashHook } from '../execute/crash-hook.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { codes, waiting } from '../errors.js';
+import { codes, DbopsError, waiting } from '../errors.js';
 import type { Credentials, MemberPlan, ObservedDatabase, Runtime } from '../runtime/runtime.js';
 import type { DatabaseClients } from './clients.js';
 import { clearCondition, setCondition } from './conditions.js';
@@ -26,6 +28,12 @@ export interface DbContext {
   roles: Record<string, string>;
   /** Postgres standbys' sync_state as the primary reports it (sync, quorum, potential, async). */
   syncStates: Record<string, string>;
+  /** The init scripts spec.init.script names, from the revision being applied. */
+  initScripts?: InitScripts;
+  /** Persists the controller's state now (a step records progress before a long action). */
+  save: () => Promise<void>;
+  /** Crash injection for tests: `init:begun:after`, `init:commit:after`. */
+  crashHook?: CrashHook;
 }
 
 /** One sub-reconciler: sets its own condition; throws only for failures. */
@@ -182,6 +190,119 @@ export const checkReplication: Step = async (ctx) => {
   }
 };
 
+/**
+ * Postgres spec.init.script: the scripts run once, in one transaction on the primary, when the
+ * database is created, and the database is not Ready before they did. A failed script leaves
+ * nothing behind and runs again once its ConfigMap changes; after a crash, the recorded
+ * transaction id says whether the scripts committed. A database that existed before its
+ * manifest named scripts, or says `initialized: true`, skips them.
+ */
+export const runInit: Step = async (ctx) => {
+  const { spec, record } = ctx;
+  const init = spec.kind === 'Postgres' ? spec.init : undefined;
+  if (!init?.configMap) {
+    clearCondition(record.conditions, Cond.Initialized);
+    return;
+  }
+  const now = ctx.clock.now();
+  const configMap = init.configMap;
+  const scripts = ctx.initScripts?.configMap === configMap ? ctx.initScripts : undefined;
+  const put = (phase: InitStatus['phase'], message: string, digest = scripts?.digest ?? '') => {
+    record.init = { configMap, digest, phase, message, at: new Date(now).toISOString() };
+    return record.init;
+  };
+  const condition = (status: 'True' | 'False', reason: ConditionReason, message: string) =>
+    setCondition(record.conditions, now, Cond.Initialized, status, reason, message);
+
+  let state = record.init?.configMap === configMap ? record.init : undefined;
+  if (!state) {
+    if (init.initialized)
+      state = put('Skipped', 'spec.init.initialized is true: the scripts do not run');
+    else if (record.applied !== null)
+      state = put(
+        'Skipped',
+        `the database existed before spec.init.script named ConfigMap ${configMap}: init scripts run only when a database is created`,
+      );
+    else state = put('Pending', 'waiting for the primary');
+  }
+  const primary = () => {
+    const first = ctx.members[0]?.name;
+    const m = ctx.observed?.members.find((x) => x.name === first && x.running);
+    if (!m)
+      throw waiting(codes.membersPending, `${spec.name}: init scripts wait for the primary`, 2_000);
+    return {
+      host: m.endpoint.host,
+      port: m.endpoint.port,
+      user: ctx.credentials?.username ?? 'postgres',
+      password: ctx.credentials?.password ?? '',
+    };
+  };
+  if (state.phase === 'Running' && state.txid !== undefined) {
+    // A controller stopped while they ran: the transaction id tells what became of them.
+    const outcome = await ctx.clients.transactionOutcome(primary(), state.txid);
+    if (outcome === 'in progress')
+      throw waiting(
+        codes.membersPending,
+        `${spec.name}: the init scripts' transaction is still open`,
+        2_000,
+      );
+    if (outcome === 'committed') {
+      state = put(
+        'Succeeded',
+        `ran the scripts of ConfigMap ${configMap} (committed before the controller restarted)`,
+        state.digest,
+      );
+    }
+  }
+  if (state.phase === 'Skipped' || state.phase === 'Succeeded') {
+    const changed =
+      state.phase === 'Succeeded' && scripts && scripts.digest !== state.digest
+        ? `; ConfigMap ${configMap} changed since: init scripts run once, when the database is created`
+        : '';
+    condition(
+      'True',
+      state.phase === 'Skipped' ? Reason.InitSkipped : Reason.Succeeded,
+      `${state.message}${changed}`,
+    );
+    return;
+  }
+  if (state.phase === 'Failed' && (!scripts || scripts.digest === state.digest)) {
+    condition('False', Reason.InitScriptFailed, state.message);
+    return;
+  }
+  if (!scripts) {
+    condition(
+      'False',
+      Reason.InitPending,
+      `waiting for ConfigMap ${configMap} in a valid revision`,
+    );
+    return;
+  }
+  const target = primary();
+  const running = put(
+    'Running',
+    `running ${scripts.files.length} script(s) of ConfigMap ${configMap}`,
+  );
+  condition('False', Reason.InitPending, running.message);
+  try {
+    await ctx.clients.runInitScripts(target, scripts, async (txid) => {
+      running.txid = txid;
+      await ctx.save();
+      ctx.crashHook?.('init:begun:after');
+    });
+    // Committed, not yet recorded: a restart learns it from the transaction id.
+    ctx.crashHook?.('init:commit:after');
+  } catch (err) {
+    if (!(err instanceof DbopsError) || err.code !== codes.initFailed) throw err;
+    put('Failed', err.message);
+    condition('False', Reason.InitScriptFailed, `${err.message} (${err.hint ?? ''})`);
+    return;
+  }
+  const files = scripts.files.map((f) => f.key).join(', ');
+  put('Succeeded', `ran ${files} of ConfigMap ${configMap}`);
+  condition('True', Reason.Succeeded, record.init!.message);
+};
+
 /** Reads members, volumes and versions from the runtime (the record is updated at the end). */
 export const observeMembers: Step = async (ctx) => {
   ctx.observed = await ctx.runtime.observe(ctx.spec.name);
@@ -253,8 +374,10 @@ export function applyObserved(
  */
 export function requiredConditions(spec: DatabaseSpec): string[] {
   if (spec.kind === 'Redis' && spec.mode === 'Cluster') return [Cond.ClusterHealthy];
-  if (spec.kind === 'Postgres' && spec.replicas > 1) return [Cond.ReplicationHealthy];
-  return [];
+  const required: string[] = [];
+  if (spec.kind === 'Postgres' && spec.replicas > 1) required.push(Cond.ReplicationHealthy);
+  if (spec.kind === 'Postgres' && spec.init?.configMap) required.push(Cond.Initialized);
+  return required;
 }
 
 /** The sub-reconcilers of an `ensure`, in order. */
@@ -264,4 +387,5 @@ export const ensureSteps: readonly { name: string; run: Step }[] = [
   { name: 'observe', run: observeMembers },
   { name: 'cluster', run: ensureCluster },
   { name: 'replication', run: checkReplication },
+  { name: 'init', run: runInit },
 ];

@@ -4,6 +4,7 @@ import type { DatabaseSpec } from '../api/desired.js';
 import type {
   DatabasePhase,
   DatabaseStatus,
+  InitStatus,
   MemberStatus,
   OpsRequestStatus,
   StatusDocument,
@@ -26,6 +27,8 @@ export interface DatabaseRecord {
   /** Effective fields with their provenance (see DatabaseStatus.effective). */
   effective: DatabaseStatus['effective'];
   haltedForRemoval: boolean;
+  /** spec.init.script's run (see InitStatus). */
+  init?: InitStatus;
   phase: DatabasePhase;
   runningVersion: string | null;
   conditions: Condition[];
@@ -138,6 +141,7 @@ export function toStatusDocument(state: ControllerState): StatusDocument {
         effective: d.effective,
         applied: d.applied,
         haltedForRemoval: d.haltedForRemoval,
+        ...(d.init ? { init: d.init } : {}),
       })),
     opsRequests: Object.values(state.operations).map(publicOp),
     autoscalers: Object.values(state.autoscalers ?? {})

@@ -64,7 +64,6 @@ const commonIgnored = [
   'serviceTemplates',
   'monitor',
   'tls',
-  'init',
   'healthChecker',
   'autoOps',
   'allowedSchemas',
@@ -119,6 +118,8 @@ function redis(apiVersion: string) {
         })
         .optional(),
       sentinelRef: ignoredField,
+      // Refused by name in the KubeDB fields table (no init scripts for Redis yet).
+      init: ignoredField,
     }),
   );
 }
@@ -148,6 +149,7 @@ export const redisV1alpha2 = manifest(
       })
       .optional(),
     sentinelRef: ignoredField,
+    init: ignoredField,
   }),
 );
 
@@ -160,6 +162,16 @@ const synchronousReplicationConfig = z.strictObject({
   useWildcard: z.boolean().optional(),
 });
 
+// The script source dbops reads: a ConfigMap of the desired-state repository. Other sources
+// (and waitForInitialRestore, archiver) are refused by name in the KubeDB fields table.
+const postgresInit = z.strictObject({
+  initialized: z.boolean().optional(),
+  script: z
+    .strictObject({ configMap: z.strictObject({ name: z.string().min(1) }).optional() })
+    .optional(),
+  ...ignoring(['waitForInitialRestore', 'archiver']),
+});
+
 function postgres(apiVersion: string, v1: boolean) {
   return manifest(
     apiVersion,
@@ -168,6 +180,7 @@ function postgres(apiVersion: string, v1: boolean) {
       ...common('user.conf', v1),
       replicas: count(limits.maxReplicas).optional(),
       streamingMode: z.enum(['Synchronous', 'Asynchronous']).optional(),
+      init: postgresInit.optional(),
       ...(v1 ? { synchronousReplicationConfig: synchronousReplicationConfig.optional() } : {}),
       ...ignoring(postgresIgnored),
     }),

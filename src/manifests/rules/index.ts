@@ -7,6 +7,7 @@
  * errors at one place (a duplicate name before an edited executed OpsRequest).
  */
 import { oneAutoscalerPerDatabase, storageSectionMatchesMode } from './autoscalers.js';
+import { initScriptSources, uniqueConfigMapNames } from './init-scripts.js';
 import { uniqueAutoscalerNames, uniqueDatabaseNames, uniqueOpsRequestNames } from './names.js';
 import { databaseReferences, executedOpsUnchanged, scalingNeedsCluster } from './references.js';
 import type { Rule } from './rule.js';
@@ -24,4 +25,6 @@ export const crossDocumentRules: readonly Rule[] = [
   scalingNeedsCluster,
   oneAutoscalerPerDatabase,
   storageSectionMatchesMode,
+  uniqueConfigMapNames,
+  initScriptSources,
 ];

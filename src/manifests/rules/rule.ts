@@ -17,6 +17,8 @@ export interface RuleContext {
   databases: ReadonlyMap<string, Entry>;
   /** Database name -> the autoscaler kept for it: the first that refers to it validly. */
   autoscalerOf: ReadonlyMap<string, string>;
+  /** ConfigMap name -> the first valid ConfigMap document of that name. */
+  configMaps: ReadonlyMap<string, Entry>;
 }
 
 /** One check across the documents of a revision; returns its errors, in document order. */
@@ -41,7 +43,10 @@ export function ruleContext(
     if (familyOf(e.kind) === 'database' && e.name !== undefined && !databases.has(e.name))
       databases.set(e.name, e);
   const autoscalerOf = new Map<string, string>();
-  const ctx = { executedOps, databases, autoscalerOf };
+  const configMaps = new Map<string, Entry>();
+  for (const e of entries)
+    if (e.configMap && !configMaps.has(e.configMap.name)) configMaps.set(e.configMap.name, e);
+  const ctx = { executedOps, databases, autoscalerOf, configMaps };
   for (const e of entries) {
     const spec = referredSpec(e, ctx);
     if (e.autoscaler && spec && !autoscalerOf.has(spec.name))
