@@ -233,6 +233,24 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
+    name: 'maxmemory under the memory limit',
+    doc: redis(
+      '  podTemplate:\n    spec:\n      containers:\n        - name: redis\n          resources:\n            limits:\n              memory: 1Gi\n  configuration:\n    inline:\n      redis.conf: |\n        maxmemory 768mb\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
+    name: 'maxmemory at or above the memory limit (no headroom)',
+    doc: redis(
+      '  podTemplate:\n    spec:\n      resources:\n        limits:\n          memory: 1Gi\n  configuration:\n    inline:\n      redis.conf: |\n        maxmemory 1gb\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.configuration.inline["redis.conf"]',
+      message: /maxmemory 1gb is not below the memory limit 1Gi .*such as 768mb/,
+    },
+  },
+  {
     name: 'a Valkey version (run by valkey-server, never by a redis-server)',
     doc: redis('').replace('version: "7.0"', 'version: valkey-8.1.1'),
     verdict: { valid: true },

@@ -8,6 +8,7 @@
  */
 import { oneAutoscalerPerDatabase, storageSectionMatchesMode } from './autoscalers.js';
 import { initScriptSources, uniqueConfigMapNames } from './init-scripts.js';
+import { redisMemoryHeadroom } from './memory-headroom.js';
 import { uniqueAutoscalerNames, uniqueDatabaseNames, uniqueOpsRequestNames } from './names.js';
 import { databaseReferences, executedOpsUnchanged, scalingNeedsCluster } from './references.js';
 import type { Rule } from './rule.js';
@@ -27,4 +28,5 @@ export const crossDocumentRules: readonly Rule[] = [
   storageSectionMatchesMode,
   uniqueConfigMapNames,
   initScriptSources,
+  redisMemoryHeadroom,
 ];

@@ -167,6 +167,7 @@ export class LocalRuntime implements Runtime {
     signal?: AbortSignal,
   ): Promise<Progress> {
     return this.lock.run(spec.name, async () => {
+      this.warnUnenforcedResources(spec);
       const { install, note } = await this.servers.choose(spec);
       if (spec.kind === 'Postgres')
         await assertReachable(this.layout.dbDir(spec.name), this.ctx.user);
@@ -303,6 +304,20 @@ export class LocalRuntime implements Runtime {
       });
     }
     if (problems.length > 0) throw volumesBusy(problems);
+  }
+
+  /** Databases told that their resources are not enforced here (once per controller). */
+  private readonly resourcesWarned = new Set<string>();
+
+  private warnUnenforcedResources(spec: DatabaseSpec): void {
+    if (!spec.resources || this.resourcesWarned.has(spec.name)) return;
+    this.resourcesWarned.add(spec.name);
+    this.opts.log.warn(
+      { database: spec.name, resources: spec.resources },
+      spec.kind === 'Redis'
+        ? 'podTemplate resources are not enforced by the local runtime (members are plain processes): they apply on the Kubernetes runtime; maxmemory keeps Redis within a memory limit here'
+        : 'podTemplate resources are not enforced by the local runtime (members are plain processes): they apply on the Kubernetes runtime',
+    );
   }
 
   private emit(event: RuntimeEvent): void {
