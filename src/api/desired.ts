@@ -51,6 +51,45 @@ export interface CommonSpec {
   halted: boolean;
   deletionPolicy: DeletionPolicy;
   resources?: Resources;
+  /** Pod placement and identity from the pod template: applied by the Kubernetes runtime. */
+  pod?: PodSettings;
+}
+
+/** The fields of PodSettings that are pod spec fields of the same name. */
+export const podSpecFields = [
+  'nodeSelector',
+  'tolerations',
+  'affinity',
+  'topologySpreadConstraints',
+  'serviceAccountName',
+  'imagePullSecrets',
+  'priorityClassName',
+  'schedulerName',
+  'runtimeClassName',
+  'terminationGracePeriodSeconds',
+] as const satisfies readonly (keyof PodSettings)[];
+
+/**
+ * The pod template's fields the Kubernetes runtime applies besides resources, as written
+ * (Kubernetes core/v1 shapes; the API server checks them when the StatefulSet is applied).
+ */
+export interface PodSettings {
+  /** Pod labels and annotations (dbops' own labels win over a label of the same name). */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** StatefulSet labels and annotations (podTemplate.controller). */
+  controllerLabels?: Record<string, string>;
+  controllerAnnotations?: Record<string, string>;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Record<string, unknown>[];
+  affinity?: Record<string, unknown>;
+  topologySpreadConstraints?: Record<string, unknown>[];
+  serviceAccountName?: string;
+  imagePullSecrets?: { name: string }[];
+  priorityClassName?: string;
+  schedulerName?: string;
+  runtimeClassName?: string;
+  terminationGracePeriodSeconds?: number;
 }
 
 /** A Redis database; `replicas` counts the master (KubeDB v1 `cluster.replicas`). */

@@ -382,38 +382,51 @@ const databaseFields: KnownField[] = [
 ];
 
 const podTemplateFields: KnownField[] = [
-  ...on(databases, kube(true, 'only the database container resources are applied'), [
-    'spec.podTemplate',
-    podTemplate,
+  ...on(
+    databases,
+    kube(true, 'the database container resources and the placement fields below are applied'),
+    ['spec.podTemplate', podTemplate],
+  ),
+  ...on(databases, kube(true, 'labels and annotations of the pods'), [
+    'spec.podTemplate.metadata',
+    'spec.podTemplate.metadata.labels.*',
+    'spec.podTemplate.metadata.annotations.*',
   ]),
-  ...on(databases, kube(false, 'labels and annotations of the pods'), [
-    'spec.podTemplate.metadata.*',
+  ...on(databases, kube(true, 'labels and annotations of the StatefulSets'), [
+    'spec.podTemplate.controller',
+    'spec.podTemplate.controller.labels.*',
+    'spec.podTemplate.controller.annotations.*',
   ]),
-  ...on(databases, kube(false, 'labels and annotations of the StatefulSets'), [
-    'spec.podTemplate.controller.*',
-  ]),
+  ...on(
+    databases,
+    kube(true, 'set on the pods; running pods take it at their next restart'),
+    [
+      'terminationGracePeriodSeconds',
+      'nodeSelector.*',
+      'serviceAccountName',
+      'imagePullSecrets.*',
+      'schedulerName',
+      'tolerations.*',
+      'priorityClassName',
+      'runtimeClassName',
+      'v1alpha2:affinity.*',
+      'v1alpha2:topologySpreadConstraints.*',
+    ].map((p) => p.replace(/^(v1alpha2:|v1:)?/, `$1${podTemplate}.`)),
+  ),
   ...on(
     databases,
     kube(false),
     [
       'volumes.*',
       'initContainers.*',
-      'terminationGracePeriodSeconds',
       'dnsPolicy',
-      'nodeSelector.*',
-      'serviceAccountName',
       'hostNetwork',
       'hostPID',
       'hostIPC',
       'shareProcessNamespace',
       'securityContext.*',
-      'imagePullSecrets.*',
-      'schedulerName',
-      'tolerations.*',
-      'priorityClassName',
       'priority',
       'dnsConfig.*',
-      'runtimeClassName',
       'enableServiceLinks',
       'podPlacementPolicy.*',
       'v1:ephemeralContainers.*',
@@ -427,8 +440,6 @@ const podTemplateFields: KnownField[] = [
       'v1:setHostnameAsFQDN',
       'v1:os.*',
       'v1:hostUsers',
-      'v1alpha2:affinity.*',
-      'v1alpha2:topologySpreadConstraints.*',
       'v1alpha2:livenessProbe.*',
       'v1alpha2:readinessProbe.*',
       'v1alpha2:lifecycle.*',

@@ -39,9 +39,9 @@ describe('screenKnownFields: KubeDB fields honoured, refused by name, or dropped
     },
     {
       name: 'a field that only means something on Kubernetes, not applied there yet: a warning, dropped',
-      doc: redisDoc('c', { podTemplate: { spec: { tolerations: [{ key: 'a' }] } } }),
+      doc: redisDoc('c', { podTemplate: { spec: { hostNetwork: true } } }),
       problems: [
-        ['warning', 'spec.podTemplate.spec.tolerations', true, /only has a meaning on Kubernetes/],
+        ['warning', 'spec.podTemplate.spec.hostNetwork', true, /only has a meaning on Kubernetes/],
       ],
       kept: { podTemplate: { spec: {} } },
     },

@@ -219,11 +219,27 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: false, field: 'spec.disableAuth', message: /^true: / },
   },
   {
-    name: 'pod placement (Kubernetes only, not applied yet)',
+    name: 'pod placement (applied on Kubernetes)',
     doc: redis(
-      '  podTemplate:\n    spec:\n      tolerations:\n        - key: dedicated\n          operator: Exists\n',
+      '  podTemplate:\n    metadata:\n      labels:\n        team: data\n    spec:\n      nodeSelector:\n        disk: ssd\n      tolerations:\n        - key: dedicated\n          operator: Exists\n      serviceAccountName: cache\n      imagePullSecrets:\n        - name: registry\n',
     ),
-    verdict: { valid: true, warnings: ['spec.podTemplate.spec.tolerations'] },
+    verdict: { valid: true },
+  },
+  {
+    name: 'a toleration with a wrong effect',
+    doc: redis(
+      '  podTemplate:\n    spec:\n      tolerations:\n        - key: dedicated\n          effect: NoRun\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.podTemplate.spec.tolerations[0].effect',
+      message: /NoSchedule/,
+    },
+  },
+  {
+    name: 'host networking (Kubernetes only, not applied)',
+    doc: redis('  podTemplate:\n    spec:\n      hostNetwork: true\n'),
+    verdict: { valid: true, warnings: ['spec.podTemplate.spec.hostNetwork'] },
   },
   {
     name: 'container resources (applied on Kubernetes)',

@@ -101,6 +101,31 @@ describe('valid databases', () => {
       { resources: { limits: { cpu: '1' } } },
     ],
     [
+      'pod placement, identity, labels and annotations from the pod template',
+      redisDoc('cache', {
+        podTemplate: {
+          metadata: { labels: { team: 'data' } },
+          controller: { annotations: { a: 'b' } },
+          spec: {
+            nodeSelector: { disk: 'ssd' },
+            tolerations: [{ key: 'k', operator: 'Exists' }],
+            serviceAccountName: 'cache',
+            resources: { limits: { memory: '1Gi' } },
+          },
+        },
+      }),
+      {
+        resources: { limits: { memory: '1Gi' } },
+        pod: {
+          labels: { team: 'data' },
+          controllerAnnotations: { a: 'b' },
+          nodeSelector: { disk: 'ssd' },
+          tolerations: [{ key: 'k', operator: 'Exists' }],
+          serviceAccountName: 'cache',
+        },
+      },
+    ],
+    [
       'size as a plain number',
       redisDoc('cache', { storage: { resources: { requests: { storage: 1073741824 } } } }),
       { storageBytes: 2 ** 30 },
@@ -127,7 +152,7 @@ describe('valid databases', () => {
     const doc = withField(
       redisDoc('cache', {
         serviceTemplates: [],
-        podTemplate: { spec: { nodeSelector: { a: 'b' } } },
+        podTemplate: { spec: { nodeSelector: { a: 'b' }, hostNetwork: true } },
       }),
       'metadata.labels',
       { team: 'a' },
@@ -136,7 +161,7 @@ describe('valid databases', () => {
     expect(s.errors).toEqual([]);
     expect(s.warnings.map((w) => w.field)).toEqual([
       'spec.serviceTemplates',
-      'spec.podTemplate.spec.nodeSelector',
+      'spec.podTemplate.spec.hostNetwork',
     ]);
     expect(s.warnings[0]).toMatchObject({
       message: expect.stringMatching(

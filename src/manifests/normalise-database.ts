@@ -2,11 +2,13 @@
  * Raw Redis/Postgres manifests -> normalised DatabaseSpec: defaults, sizes in bytes,
  * v1alpha2 converted to v1, configuration parsed and checked. Problems carry paths.
  */
-import type {
-  DatabaseSpec,
-  DeletionPolicy,
-  Resources,
-  SynchronousReplication,
+import {
+  podSpecFields,
+  type DatabaseSpec,
+  type DeletionPolicy,
+  type PodSettings,
+  type Resources,
+  type SynchronousReplication,
 } from '../api/desired.js';
 import { parseQuantity } from '../api/quantity.js';
 import { codes } from '../errors.js';
@@ -51,10 +53,15 @@ export interface RawDatabase {
     deletionPolicy?: DeletionPolicy;
     terminationPolicy?: DeletionPolicy;
     podTemplate?: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      controller?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec?: {
         resources?: RawResources;
         containers?: { name?: string; resources?: RawResources }[];
-      };
+      } & Omit<
+        PodSettings,
+        'labels' | 'annotations' | 'controllerLabels' | 'controllerAnnotations'
+      >;
     };
   };
 }
@@ -152,6 +159,7 @@ export function normaliseDatabase(raw: RawDatabase): {
     halted: s.halted ?? false,
     deletionPolicy: policy,
     ...optional('resources', resourcesOf(raw.kind, s.podTemplate?.spec)),
+    ...optional('pod', podSettingsOf(s.podTemplate)),
   };
   const spec: DatabaseSpec | undefined =
     raw.kind === 'Postgres'
@@ -337,6 +345,19 @@ function redisShape(
     );
   }
   return { kind: 'Redis', ...common, mode, shards, replicas };
+}
+
+/** The pod template's placement and identity fields, as written; undefined when none. */
+function podSettingsOf(t: RawDatabase['spec']['podTemplate']): PodSettings | undefined {
+  if (!t) return undefined;
+  const out: Record<string, unknown> = {
+    ...optional('labels', t.metadata?.labels),
+    ...optional('annotations', t.metadata?.annotations),
+    ...optional('controllerLabels', t.controller?.labels),
+    ...optional('controllerAnnotations', t.controller?.annotations),
+  };
+  for (const f of podSpecFields) if (t.spec?.[f] !== undefined) out[f] = t.spec[f];
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 function resourcesOf(

@@ -134,6 +134,7 @@ export function specChanges(
     deletionPolicy: target.deletionPolicy,
     halted: target.halted,
     resources: target.resources,
+    pod: target.pod,
     authSecretName: target.authSecretName,
     configSecretName: target.configSecretName,
     storageClassName: target.storageClassName,

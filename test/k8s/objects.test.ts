@@ -142,6 +142,47 @@ describe.skipIf(!bin)(
       expect(gen(after)).toEqual(gen(before));
     });
 
+    it("carries the pod template's placement, identity, labels and annotations, as the API server keeps them", async () => {
+      const tolerations = [
+        { key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' },
+      ];
+      await applyAll({
+        ...redisSpec('placed'),
+        pod: {
+          labels: { team: 'data' },
+          annotations: { 'example.com/owner': 'ada' },
+          controllerAnnotations: { 'example.com/rollout': 'manual' },
+          nodeSelector: { disk: 'ssd' },
+          tolerations,
+          serviceAccountName: 'placed',
+          imagePullSecrets: [{ name: 'registry' }],
+          terminationGracePeriodSeconds: 90,
+        },
+      });
+      const [sts] = await get('statefulsets', 'app.kubernetes.io/instance=placed');
+      const spec = sts!.spec as {
+        template: {
+          metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+          spec: Record<string, unknown>;
+        };
+      };
+      expect((sts!.metadata as { annotations?: Record<string, string> }).annotations).toMatchObject(
+        { 'example.com/rollout': 'manual' },
+      );
+      expect(spec.template.metadata.labels).toMatchObject({
+        team: 'data',
+        'app.kubernetes.io/instance': 'placed',
+      });
+      expect(spec.template.metadata.annotations).toEqual({ 'example.com/owner': 'ada' });
+      expect(spec.template.spec).toMatchObject({
+        nodeSelector: { disk: 'ssd' },
+        tolerations,
+        serviceAccountName: 'placed',
+        imagePullSecrets: [{ name: 'registry' }],
+        terminationGracePeriodSeconds: 90,
+      });
+    });
+
     it('deleting a root lets the garbage collector take the rest of that database, and keeps its volume claims', async () => {
       // The StatefulSet controller made a claim per pod; nothing binds them here, which is fine.
       await waitFor(

@@ -23,15 +23,49 @@ const resources = z.strictObject({
 
 // Loose objects: fields other than the ones listed are accepted with an "ignored" warning.
 const container = z.looseObject({ name: z.string().optional(), resources: resources.optional() });
-const podSpec = z.looseObject({
-  resources: resources.optional(),
-  containers: z.array(container).optional(),
+const stringMap = z.record(z.string(), z.string());
+// Pod placement the Kubernetes runtime applies: the shapes here, the values the API server checks.
+const kubeObject = z.record(z.string(), z.unknown());
+const podSpec = (v1: boolean) =>
+  z.looseObject({
+    resources: resources.optional(),
+    containers: z.array(container).optional(),
+    nodeSelector: stringMap.optional(),
+    tolerations: z
+      .array(
+        z.strictObject({
+          key: z.string().optional(),
+          operator: z.enum(['Exists', 'Equal']).optional(),
+          value: z.string().optional(),
+          effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+          tolerationSeconds: z.number().int().optional(),
+        }),
+      )
+      .optional(),
+    // KubeDB v1 has these in its PodPlacementPolicy objects instead.
+    ...(v1
+      ? {}
+      : {
+          affinity: kubeObject.optional(),
+          topologySpreadConstraints: z.array(kubeObject).optional(),
+        }),
+    serviceAccountName: z.string().min(1).optional(),
+    imagePullSecrets: z.array(z.strictObject({ name: z.string().min(1) })).optional(),
+    priorityClassName: z.string().min(1).optional(),
+    schedulerName: z.string().min(1).optional(),
+    runtimeClassName: z.string().min(1).optional(),
+    terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+  });
+const objectMeta = z.strictObject({
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
 });
-const podTemplate = z.strictObject({
-  metadata: ignoredField,
-  controller: ignoredField,
-  spec: podSpec.optional(),
-});
+const podTemplate = (v1: boolean) =>
+  z.strictObject({
+    metadata: objectMeta.optional(),
+    controller: objectMeta.optional(),
+    spec: podSpec(v1).optional(),
+  });
 
 const storage = z.strictObject({
   storageClassName: z.string().optional(),
@@ -96,7 +130,7 @@ function common(file: 'redis.conf' | 'user.conf', v1: boolean) {
     authSecret: authSecret.optional(),
     halted: z.boolean().optional(),
     ...(v1 ? { deletionPolicy: policy.optional() } : { terminationPolicy: policy.optional() }),
-    podTemplate: podTemplate.optional(),
+    podTemplate: podTemplate(v1).optional(),
     ...ignoring(commonIgnored),
   };
 }

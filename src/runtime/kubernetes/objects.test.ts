@@ -144,3 +144,62 @@ describe('defaultImage', () => {
     expect(defaultImage(spec)).toBe(image);
   });
 });
+
+describe('pod settings from the pod template', () => {
+  type Pod = {
+    metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+    controller: { labels: Record<string, string>; annotations?: Record<string, string> };
+    spec: Record<string, unknown>;
+  };
+  const podOf = (spec: DatabaseSpec): Pod => {
+    const sts = byKind(objects(spec), 'StatefulSet')[0]!;
+    const t = (sts.spec as { template: { metadata: Pod['metadata']; spec: Pod['spec'] } }).template;
+    return {
+      metadata: t.metadata,
+      controller: sts.metadata as Pod['controller'],
+      spec: t.spec,
+    };
+  };
+
+  it('applies placement, identity, labels and annotations; dbops labels win', () => {
+    const tolerations = [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }];
+    const p = podOf(
+      redis({
+        pod: {
+          labels: { team: 'data', 'app.kubernetes.io/instance': 'other' },
+          annotations: { 'example.com/owner': 'ada' },
+          controllerLabels: { tier: 'cache' },
+          controllerAnnotations: { 'example.com/rollout': 'manual' },
+          nodeSelector: { disk: 'ssd' },
+          tolerations,
+          serviceAccountName: 'cache',
+          imagePullSecrets: [{ name: 'registry' }],
+          priorityClassName: 'high',
+          terminationGracePeriodSeconds: 90,
+        },
+      }),
+    );
+    expect(p.metadata.labels.team).toBe('data');
+    expect(p.metadata.labels['app.kubernetes.io/instance']).toBe('cache');
+    expect(p.metadata.annotations).toEqual({ 'example.com/owner': 'ada' });
+    expect(p.controller.labels.tier).toBe('cache');
+    expect(p.controller.annotations).toEqual({ 'example.com/rollout': 'manual' });
+    expect(p.spec).toMatchObject({
+      nodeSelector: { disk: 'ssd' },
+      tolerations,
+      serviceAccountName: 'cache',
+      imagePullSecrets: [{ name: 'registry' }],
+      priorityClassName: 'high',
+      terminationGracePeriodSeconds: 90,
+      securityContext: { fsGroup: 999 },
+    });
+  });
+
+  it('leaves the pod as dbops makes it without them', () => {
+    const p = podOf(pg());
+    expect(p.metadata.annotations).toBeUndefined();
+    expect(p.controller.annotations).toBeUndefined();
+    expect(p.spec.nodeSelector).toBeUndefined();
+    expect(p.spec.terminationGracePeriodSeconds).toBe(30);
+  });
+});

@@ -14,7 +14,12 @@
  *   names the local runtime gives members. Claim template `data`.
  * - `<db>` (PodDisruptionBudget): at most one member away at a time, for multi-member databases.
  */
-import type { DatabaseSpec, RedisSpec } from '../../api/desired.js';
+import {
+  podSpecFields,
+  type DatabaseSpec,
+  type PodSettings,
+  type RedisSpec,
+} from '../../api/desired.js';
 import { settingLines } from '../../db/postgres/config-file.js';
 import { topology } from '../../plan/topology.js';
 import { serverWanted } from '../server-kind.js';
@@ -346,6 +351,16 @@ function postgresContainer(spec: DatabaseSpec, image: string) {
   };
 }
 
+/** The pod template's placement and identity fields the spec carries (podTemplate.spec). */
+function placementOf(pod: PodSettings): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // The grace period has a default of dbops' own (set below).
+  for (const key of podSpecFields.filter((k) => k !== 'terminationGracePeriodSeconds')) {
+    if (pod[key] !== undefined) out[key] = pod[key];
+  }
+  return out;
+}
+
 /** One StatefulSet: a Redis Cluster shard (`shard`), else the whole database. */
 function statefulSet(
   spec: DatabaseSpec,
@@ -365,13 +380,22 @@ function statefulSet(
       : spec.replicas;
   const component: Record<string, string> =
     shard === undefined ? {} : { 'app.kubernetes.io/component': `shard${shard}` };
-  const podLabels = { ...labelsOf(spec, component), ...selectorOf(spec, shard) };
+  const pod = spec.pod ?? {};
+  // dbops' own labels win: the selector and the runtime's lookups depend on them.
+  const podLabels = { ...pod.labels, ...labelsOf(spec, component), ...selectorOf(spec, shard) };
+  const setLabels = { ...pod.controllerLabels, ...labelsOf(spec, component) };
   const container =
     spec.kind === 'Redis' ? redisContainer(spec, image) : postgresContainer(spec, image);
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name, namespace, labels: labelsOf(spec, component), ownerReferences: [owner] },
+    metadata: {
+      name,
+      namespace,
+      labels: setLabels,
+      ...(pod.controllerAnnotations ? { annotations: pod.controllerAnnotations } : {}),
+      ownerReferences: [owner],
+    },
     spec: {
       serviceName: n.governing,
       replicas,
@@ -380,8 +404,12 @@ function statefulSet(
       updateStrategy: { type: 'OnDelete' },
       selector: { matchLabels: selectorOf(spec, shard) },
       template: {
-        metadata: { labels: podLabels },
+        metadata: {
+          labels: podLabels,
+          ...(pod.annotations ? { annotations: pod.annotations } : {}),
+        },
         spec: {
+          ...placementOf(pod),
           ...(spec.kind === 'Postgres' ? { initContainers: [cloneContainer(spec, image)] } : {}),
           containers: [container],
           volumes: [
@@ -401,7 +429,7 @@ function statefulSet(
           ],
           // The official images run their servers as uid/gid 999: the group may read the config.
           securityContext: { fsGroup: 999 },
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds ?? 30,
         },
       },
       volumeClaimTemplates: [

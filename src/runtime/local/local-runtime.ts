@@ -310,13 +310,16 @@ export class LocalRuntime implements Runtime {
   private readonly resourcesWarned = new Set<string>();
 
   private warnUnenforcedResources(spec: DatabaseSpec): void {
-    if (!spec.resources || this.resourcesWarned.has(spec.name)) return;
+    if ((!spec.resources && !spec.pod) || this.resourcesWarned.has(spec.name)) return;
     this.resourcesWarned.add(spec.name);
+    const fields = [
+      ...(spec.resources ? ['resources'] : []),
+      ...Object.keys(spec.pod ?? {}).map((k) => k.replace(/^controller(\w)/, 'controller.$1')),
+    ];
+    const redis = spec.kind === 'Redis' && spec.resources?.limits?.memory !== undefined;
     this.opts.log.warn(
-      { database: spec.name, resources: spec.resources },
-      spec.kind === 'Redis'
-        ? 'podTemplate resources are not enforced by the local runtime (members are plain processes): they apply on the Kubernetes runtime; maxmemory keeps Redis within a memory limit here'
-        : 'podTemplate resources are not enforced by the local runtime (members are plain processes): they apply on the Kubernetes runtime',
+      { database: spec.name, fields },
+      `podTemplate ${fields.join(', ')} have no meaning on the local runtime (members are plain processes): the Kubernetes runtime applies them${redis ? '; maxmemory keeps Redis within a memory limit here' : ''}`,
     );
   }
 
