@@ -130,7 +130,6 @@ const msg = {
   process:
     'Custom commands, arguments and environment for the server are not supported yet: put server settings in spec.configuration.inline',
   acl: 'Redis ACL users are not supported yet: remove the ACL section; clients log in with the password of spec.authSecret',
-  valkey: 'Valkey configuration (valkey.conf) is not supported yet: put the settings in redis.conf',
   sync: 'Changing the streaming mode in an OpsRequest is not supported yet: set spec.streamingMode in the Postgres manifest instead',
   warm: 'Warm standbys (which refuse reads) are not supported yet: use standbyMode Hot, or remove it',
   readReplicas:
@@ -526,7 +525,9 @@ const redisFields: KnownField[] = [
   ...on(redis, honoured('merged over dbops defaults; unsafe directives are refused'), [
     'v1:spec.configuration.inline["redis.conf"]',
   ]),
-  ...on(redis, unsupported(msg.valkey), ['v1:spec.configuration.inline["valkey.conf"]']),
+  ...on(redis, honoured('the same directives as redis.conf (for valkey-* versions)'), [
+    'v1:spec.configuration.inline["valkey.conf"]',
+  ]),
 ];
 
 const postgresFields: KnownField[] = [
@@ -639,7 +640,9 @@ const opsFields: KnownField[] = [
   ...on(redisOps, honoured('merged key by key; unsafe directives are refused'), [
     'spec.configuration.applyConfig["redis.conf"]',
   ]),
-  ...on(redisOps, unsupported(msg.valkey), ['spec.configuration.applyConfig["valkey.conf"]']),
+  ...on(redisOps, honoured('the same directives as redis.conf (for valkey-* versions)'), [
+    'spec.configuration.applyConfig["valkey.conf"]',
+  ]),
   ...on(postgresOps, honoured('merged key by key; unsafe settings are refused'), [
     'spec.configuration.applyConfig["user.conf"]',
   ]),

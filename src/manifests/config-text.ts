@@ -6,7 +6,7 @@
 import { settingRefusal, type ConfigFile } from '../api/config-rules.js';
 import { codes } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import type { PathSegment, Problem } from './problem.js';
+import { error, type PathSegment, type Problem } from './problem.js';
 
 /** A problem at a 1-based line of the config text. */
 export interface ConfigIssue {
@@ -138,4 +138,32 @@ export function configProblems(
   for (const i of issues)
     problems.push({ severity: 'error', code: i.code, path, message: i.message, textLine: i.line });
   return values;
+}
+
+/**
+ * The settings of a configuration section (`inline` or `applyConfig`) at `path`: its
+ * `redis.conf` or `user.conf`, or `valkey.conf` (KubeDB's name of the Redis file for Valkey).
+ * Both Redis names at once is a problem: which would win? Empty when there is none.
+ */
+export function sectionConfig(
+  file: ConfigFile,
+  section: Partial<Record<string, string>> | undefined,
+  path: PathSegment[],
+  problems: Problem[],
+): Record<string, string> {
+  const keys = (file === 'redis.conf' ? ['redis.conf', 'valkey.conf'] : [file]).filter(
+    (k) => section?.[k] !== undefined,
+  );
+  if (keys.length > 1) {
+    problems.push(
+      error(
+        codes.invalidField,
+        [...path, 'valkey.conf'],
+        'and redis.conf are the same file: put the settings in one of them',
+      ),
+    );
+    return {};
+  }
+  const key = keys[0];
+  return key === undefined ? {} : configProblems(file, section![key]!, [...path, key], problems);
 }

@@ -272,6 +272,31 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     verdict: { valid: true },
   },
   {
+    name: 'a Valkey version with its settings in valkey.conf',
+    doc: redis(
+      '  configuration:\n    inline:\n      valkey.conf: |\n        maxmemory-policy allkeys-lru\n',
+    ).replace('version: "7.0"', 'version: valkey-8.1.1'),
+    verdict: { valid: true },
+  },
+  {
+    name: 'settings in both redis.conf and valkey.conf',
+    doc: redis(
+      '  configuration:\n    inline:\n      redis.conf: |\n        hz 20\n      valkey.conf: |\n        hz 30\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.configuration.inline["valkey.conf"]',
+      message: /and redis.conf are the same file/,
+    },
+  },
+  {
+    name: 'a Reconfigure of a Valkey in valkey.conf',
+    doc: redisOps(
+      '  type: Reconfigure\n  configuration:\n    applyConfig:\n      valkey.conf: |\n        maxmemory-policy allkeys-lru\n',
+    ),
+    verdict: { valid: true },
+  },
+  {
     name: 'a Valkey version that is not a version',
     doc: redis('').replace('version: "7.0"', 'version: valkey-latest'),
     verdict: { valid: false, field: 'spec.version', message: /write it as valkey-8.1.1/ },

@@ -12,7 +12,7 @@ import {
 } from '../api/desired.js';
 import { parseQuantity } from '../api/quantity.js';
 import { codes } from '../errors.js';
-import { configProblems } from './config-text.js';
+import { sectionConfig } from './config-text.js';
 import { memberName } from '../plan/topology.js';
 import { limits } from '../api/schemas/database.js';
 import { error, warning } from './problem.js';
@@ -101,11 +101,12 @@ export function normaliseDatabase(raw: RawDatabase): {
   }
 
   const file = raw.kind === 'Redis' ? 'redis.conf' : 'user.conf';
-  const inline = s.configuration?.inline?.[file];
-  const config =
-    inline === undefined
-      ? {}
-      : configProblems(file, inline, ['spec', 'configuration', 'inline', file], problems);
+  const config = sectionConfig(
+    file,
+    s.configuration?.inline,
+    ['spec', 'configuration', 'inline'],
+    problems,
+  );
   const fromConfiguration = s.configuration?.secretName;
   const fromConfigSecret = s.configSecret?.name;
   if (

@@ -7,7 +7,7 @@ import { parseDuration } from '../api/duration.js';
 import { parseQuantity } from '../api/quantity.js';
 import { supportedOpsTypes } from '../api/schemas/ops.js';
 import { codes } from '../errors.js';
-import { configProblems } from './config-text.js';
+import { sectionConfig } from './config-text.js';
 import { error } from './problem.js';
 import type { Problem } from './problem.js';
 
@@ -114,12 +114,14 @@ export function normaliseOps(raw: RawOps): { op: OpsContent | undefined; problem
   if (type === 'Reconfigure' && s.configuration) {
     const c = s.configuration;
     const file = engine === 'redis' ? 'redis.conf' : 'user.conf';
-    const text = c.applyConfig?.[file];
-    const applyConfig =
-      text === undefined
-        ? {}
-        : configProblems(file, text, ['spec', 'configuration', 'applyConfig', file], problems);
-    if (text === undefined && c.removeCustomConfig !== true) {
+    const applyConfig = sectionConfig(
+      file,
+      c.applyConfig,
+      ['spec', 'configuration', 'applyConfig'],
+      problems,
+    );
+    const given = Object.values(c.applyConfig ?? {}).some((t) => t !== undefined);
+    if (!given && c.removeCustomConfig !== true) {
       problems.push(
         error(
           codes.missingField,

@@ -90,7 +90,13 @@ const authSecret = z.strictObject({
 function configuration(file: 'redis.conf' | 'user.conf') {
   return z.strictObject({
     secretName: z.string().min(1).optional(),
-    inline: z.strictObject({ [file]: z.string() }).optional(),
+    // valkey.conf: KubeDB's name of the same file for its valkey-* versions.
+    inline: z
+      .strictObject({
+        [file]: z.string().optional(),
+        ...(file === 'redis.conf' ? { 'valkey.conf': z.string().optional() } : {}),
+      })
+      .optional(),
   });
 }
 

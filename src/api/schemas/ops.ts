@@ -28,6 +28,11 @@ export const unsupportedOpsTypes = [
   'StorageMigration',
   'RotateAuth',
   'Reprovision',
+  'ReplaceSentinel',
+  'Announce',
+  'ReconnectStandby',
+  'ForceFailOver',
+  'SetRaftKeyPair',
 ] as const;
 
 const opsType = z.enum([...supportedOpsTypes, ...unsupportedOpsTypes], {
@@ -51,7 +56,12 @@ function spec(engine: 'redis' | 'postgres') {
       .optional(),
     configuration: z
       .strictObject({
-        applyConfig: z.strictObject({ [file]: z.string() }).optional(),
+        applyConfig: z
+          .strictObject({
+            [file]: z.string().optional(),
+            ...(engine === 'redis' ? { 'valkey.conf': z.string().optional() } : {}),
+          })
+          .optional(),
         removeCustomConfig: z.boolean().optional(),
         restart: z.union([z.enum(['auto', 'true', 'false']), z.boolean()]).optional(),
       })
