@@ -11,25 +11,15 @@ import type { ControllerState } from '../../src/reconcile/store.js';
 import { spawnDbops } from '../helpers/cli-process.js';
 import { exitedWithin, killed, waitReady } from '../helpers/controller-process.js';
 import { startGitFixture, type GitFixture } from '../helpers/git-fixture.js';
+import { postgres } from '../helpers/manifests.js';
 
 const files = {
-  'databases/orders.yaml': `apiVersion: kubedb.com/v1
-kind: Postgres
-metadata:
-  name: orders
-spec:
-  version: "15"
-  replicas: 1
-  init:
-    script:
-      configMap:
-        name: orders-init
-  storage:
-    resources:
-      requests:
-        storage: 256Mi
-  deletionPolicy: WipeOut
-`,
+  'databases/orders.yaml': postgres('orders', {
+    replicas: 1,
+    storage: '256Mi',
+    deletionPolicy: 'WipeOut',
+    spec: '  init:\n    script:\n      configMap:\n        name: orders-init\n',
+  }),
   'databases/orders-init.yaml': `apiVersion: v1
 kind: ConfigMap
 metadata:

@@ -6,21 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgClient } from '../helpers/autoscale.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 import { pushFiles } from '../helpers/git-work.js';
+import { postgres as postgresManifest } from '../helpers/manifests.js';
 
 function postgres(name: string, init?: string): string {
-  return `apiVersion: kubedb.com/v1
-kind: Postgres
-metadata:
-  name: ${name}
-spec:
-  version: "15"
-  replicas: 1
-${init ? `  init:\n    script:\n      configMap:\n        name: ${init}\n` : ''}  storage:
-    resources:
-      requests:
-        storage: 256Mi
-  deletionPolicy: WipeOut
-`;
+  return postgresManifest(name, {
+    replicas: 1,
+    storage: '256Mi',
+    deletionPolicy: 'WipeOut',
+    spec: init ? `  init:\n    script:\n      configMap:\n        name: ${init}\n` : '',
+  });
 }
 
 function configMap(name: string, data: Record<string, string>): string {

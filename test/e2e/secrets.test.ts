@@ -10,7 +10,7 @@ import { parseSecretYaml } from '../../src/runtime/local/secrets-dir.js';
 import { pgClient, redisClient } from '../helpers/autoscale.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 import { captureLog } from '../helpers/log-lines.js';
-import { redisStandalone } from '../helpers/manifests.js';
+import { postgres, redisStandalone } from '../helpers/manifests.js';
 
 const redisPassword = 'redis-pass-from-secret-4a1f';
 const pgPassword = 'pg-pass-from-secret-77c2';
@@ -36,23 +36,12 @@ const files = {
 `,
   ),
   // Password from key=value lines; user.conf from a Secret's YAML.
-  'databases/orders.yaml': `apiVersion: kubedb.com/v1
-kind: Postgres
-metadata:
-  name: orders
-spec:
-  version: "15"
-  replicas: 1
-  authSecret:
-    name: orders-auth
-  configuration:
-    secretName: orders-config
-  storage:
-    resources:
-      requests:
-        storage: 256Mi
-  deletionPolicy: WipeOut
-`,
+  'databases/orders.yaml': postgres('orders', {
+    replicas: 1,
+    storage: '256Mi',
+    deletionPolicy: 'WipeOut',
+    spec: '  authSecret:\n    name: orders-auth\n  configuration:\n    secretName: orders-config\n',
+  }),
   // An auth Secret that does not exist yet: dbops creates it.
   'databases/fresh.yaml': redis('fresh', '  authSecret:\n    name: fresh-auth\n'),
   // A configuration Secret that does not exist: it waits, nothing starts.

@@ -8,29 +8,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, waitFor } from '../../src/platform/clock.js';
 import { pgClient } from '../helpers/autoscale.js';
 import { pushFiles } from '../helpers/git-work.js';
+import { postgres } from '../helpers/manifests.js';
 import { db, startEnv, type TestEnv } from '../helpers/env.js';
 
 const run = promisify(execFile);
 
 const files = {
-  'databases/orders.yaml': `apiVersion: kubedb.com/v1
-kind: Postgres
-metadata:
-  name: orders
-spec:
-  version: "15"
-  replicas: 2
-  streamingMode: Synchronous
+  'databases/orders.yaml': postgres('orders', {
+    storage: '256Mi',
+    deletionPolicy: 'WipeOut',
+    spec: `  streamingMode: Synchronous
   configuration:
     inline:
       user.conf: |
         wal_sender_timeout = '2s'
-  storage:
-    resources:
-      requests:
-        storage: 256Mi
-  deletionPolicy: WipeOut
 `,
+  }),
 };
 
 /** The pid of the WAL receiver under a standby's postmaster. */

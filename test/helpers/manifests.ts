@@ -49,7 +49,14 @@ ${opts.spec ?? ''}${config}  deletionPolicy: ${opts.deletionPolicy ?? 'Delete'}
 
 export function postgres(
   name: string,
-  opts: { replicas?: number; version?: string; storage?: string } = {},
+  opts: {
+    replicas?: number;
+    version?: string;
+    storage?: string;
+    deletionPolicy?: string;
+    /** More spec fields, as YAML indented by 2. */
+    spec?: string;
+  } = {},
 ): string {
   return `apiVersion: kubedb.com/v1
 kind: Postgres
@@ -58,11 +65,11 @@ metadata:
 spec:
   version: "${opts.version ?? '15'}"
   replicas: ${opts.replicas ?? 2}
-  storage:
+${opts.spec ?? ''}  storage:
     resources:
       requests:
         storage: ${opts.storage ?? '1Gi'}
-  deletionPolicy: Halt
+  deletionPolicy: ${opts.deletionPolicy ?? 'Halt'}
 `;
 }
 
