@@ -28,9 +28,9 @@ export interface DocResult {
 /** `a`, `a or b`, `a, b or c`. */
 const orList = (words: string[]) =>
   words.length < 3 ? words.join(' or ') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
-const accepted = Object.entries(kinds)
+const accepted = `${Object.entries(kinds)
   .map(([k, versions]) => `${k} (${orList(Object.keys(versions))})`)
-  .join(', ');
+  .join(', ')}, and ConfigMap (v1, for init scripts)`;
 
 /** Reads one document; never throws. */
 export function readDocument(value: unknown): DocResult {
