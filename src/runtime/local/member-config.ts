@@ -10,9 +10,7 @@ import { renderRedisConfig } from '../../db/redis/config-file.js';
 import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
 import { configFromSecret, layeredConfig } from '../secrets.js';
-import { topology } from '../../plan/topology.js';
-
-const memberNames = (spec: DatabaseSpec) => topology(spec).map((m) => m.name);
+import { synchronousInput } from '../synchronous.js';
 
 /** The member a Postgres standby is cloned from and streams from: shard 0, ordinal 0. */
 export async function primaryOf(ctx: MemberContext, db: string): Promise<MemberFile | undefined> {
@@ -128,9 +126,7 @@ export async function writeMemberConfig(
     port: mf.port,
     ...(standby ? { standby } : {}),
     config: spec.config,
-    ...(spec.synchronous
-      ? { synchronous: { replication: spec.synchronous, members: memberNames(spec) } }
-      : {}),
+    ...(spec.synchronous ? { synchronous: synchronousInput(spec) } : {}),
   });
   return writeIfChanged(path, text, write);
 }
