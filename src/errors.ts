@@ -43,6 +43,7 @@ export const codes = {
   clusterFailed: 'DBOPS_E_CLUSTER',
   dbUnreachable: 'DBOPS_E_DB_UNREACHABLE',
   dbAuth: 'DBOPS_E_DB_AUTH',
+  dbWarmStandby: 'DBOPS_E_DB_WARM_STANDBY',
   replicationFailed: 'DBOPS_E_REPLICATION',
   stateCorrupt: 'DBOPS_E_STATE_CORRUPT',
   stateLocked: 'DBOPS_E_STATE_LOCKED',

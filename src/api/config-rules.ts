@@ -105,3 +105,38 @@ export function settingRefusal(file: ConfigFile, key: string): SettingRefusal | 
   if (!namePattern[file].test(name)) return 'invalid-name';
   return forbidden(file, name) ? 'forbidden' : undefined;
 }
+
+/** A Postgres setting that a spec field sets, so the configuration may not set it too. */
+export interface SpecOwnedSetting {
+  /** The spec field that sets it, as the message names it. */
+  setBy: string;
+  /** What to write instead. */
+  instead: string;
+  /** Only while synchronous replication is on (otherwise the user may set it). */
+  onlySynchronous: boolean;
+}
+
+/** Postgres settings spec fields set (lower case); shared by validation and rendering. */
+export const postgresSpecOwned: Readonly<Record<string, SpecOwnedSetting>> = {
+  synchronous_standby_names: {
+    setBy: 'streamingMode: Synchronous',
+    instead: 'spec.synchronousReplicationConfig (mode, numSyncReplicas and standbyNames)',
+    onlySynchronous: true,
+  },
+  synchronous_commit: {
+    setBy: 'streamingMode: Synchronous',
+    instead: 'spec.synchronousReplicationConfig.commitLevel',
+    onlySynchronous: true,
+  },
+  hot_standby: {
+    setBy: 'spec.standbyMode',
+    instead: 'spec.standbyMode (Hot: on, Warm: off)',
+    onlySynchronous: false,
+  },
+};
+
+/** The entry of `key` in postgresSpecOwned when the configuration may not set it. Pure. */
+export function specOwnedSetting(key: string, synchronous: boolean): SpecOwnedSetting | undefined {
+  const owned = postgresSpecOwned[key.toLowerCase()];
+  return owned && (synchronous || !owned.onlySynchronous) ? owned : undefined;
+}

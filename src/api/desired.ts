@@ -109,6 +109,11 @@ export interface PostgresSpec extends CommonSpec {
   /** streamingMode: Synchronous; absent: standbys stream asynchronously. */
   synchronous?: SynchronousReplication;
   /**
+   * standbyMode: Warm: standbys run with hot_standby off and take no connections (not even a
+   * read); absent: Hot, standbys serve reads.
+   */
+  warmStandbys?: true;
+  /**
    * spec.init: the ConfigMap of the repository whose .sql files run once, when the database
    * is created; `initialized` (KubeDB sets it once done): they do not run.
    */

@@ -55,7 +55,8 @@ describe('knownField', () => {
       'honoured spec.configuration.inline["redis.conf"]',
     ],
     ['Redis', ['spec', 'configuration', 'inline', 'valkey.conf'], undefined, 'honoured'],
-    ['Postgres', 'spec.standbyMode', undefined, 'sameAsDbops'],
+    ['Postgres', 'spec.standbyMode', undefined, 'honoured'],
+    ['PostgresOpsRequest', 'spec.horizontalScaling.standbyMode', undefined, 'unsupported'],
     ['Postgres', 'status.conditions[0].type', undefined, 'ignored status'],
     ['RedisOpsRequest', 'metadata.resourceVersion', undefined, 'ignored'],
     [
@@ -113,8 +114,6 @@ describe('knownField', () => {
   });
 
   it.each([
-    ['Postgres', 'spec.standbyMode', 'Hot', true],
-    ['Postgres', 'spec.standbyMode', 'Warm', false],
     ['Postgres', 'spec.clientAuthMode', 'scram', true],
     ['Postgres', 'spec.clientAuthMode', 'cert', false],
     ['Redis', 'spec.disableAuth', false, true],

@@ -130,8 +130,8 @@ const msg = {
   process:
     'Custom commands, arguments and environment for the server are not supported yet: put server settings in spec.configuration.inline',
   acl: 'Redis ACL users are not supported yet: remove the ACL section; clients log in with the password of spec.authSecret',
-  sync: 'Changing the streaming mode in an OpsRequest is not supported yet: set spec.streamingMode in the Postgres manifest instead',
-  warm: 'Warm standbys (which refuse reads) are not supported yet: use standbyMode Hot, or remove it',
+  sync: 'Changing the streaming mode in an OpsRequest is not supported yet: set spec.streamingMode in the Postgres manifest instead, and remove it here',
+  warm: 'Changing the standby mode in an OpsRequest is not supported yet: set spec.standbyMode in the Postgres manifest when you create it, and remove it here',
   readReplicas:
     'Read replicas are not supported yet: remove readReplicas and add standbys with replicas',
   tuning:
@@ -547,7 +547,13 @@ const postgresFields: KnownField[] = [
     ),
     ['spec.remoteReplica.*'],
   ),
-  ...on(postgres, same(['Hot'], msg.warm), ['spec.standbyMode']),
+  ...on(
+    postgres,
+    honoured(
+      'Warm: hot_standby off on every member, so standbys take no connections, not even reads; Hot (the default): standbys serve reads',
+    ),
+    ['spec.standbyMode'],
+  ),
   ...on(
     postgres,
     honoured(
@@ -672,8 +678,9 @@ const opsFields: KnownField[] = [
     'spec.horizontalScaling',
     'spec.horizontalScaling.replicas',
   ]),
-  ...on(postgresOps, same(['Hot'], msg.warm), ['spec.horizontalScaling.standbyMode']),
-  ...on(postgresOps, same(['Asynchronous'], msg.sync), ['spec.horizontalScaling.streamingMode']),
+  // Any value: the operation cannot tell whether it matches the database's mode.
+  ...on(postgresOps, unsupported(msg.warm), ['spec.horizontalScaling.standbyMode']),
+  ...on(postgresOps, unsupported(msg.sync), ['spec.horizontalScaling.streamingMode']),
   ...on(postgresOps, unsupported(msg.readReplicas), ['spec.horizontalScaling.readReplicas.*']),
   ...on(ops, ignored('the empty section of type Restart'), ['spec.restart.*']),
   ...on(ops, honoured('the operation fails when it runs longer'), ['spec.timeout']),

@@ -24,17 +24,22 @@ describe('screenKnownFields: KubeDB fields honoured, refused by name, or dropped
     {
       name: 'what dbops does anyway is dropped silently',
       doc: postgresDoc('p', {
-        standbyMode: 'Hot',
         sslMode: 'disable',
         disableAuth: false,
       }),
       problems: [],
-      dropped: ['standbyMode', 'sslMode', 'disableAuth'],
+      dropped: ['sslMode', 'disableAuth'],
     },
     {
       name: 'another value of such a field is refused, naming the value',
+      doc: postgresDoc('p', { sslMode: 'require' }),
+      problems: [['error', 'spec.sslMode', false, /^"require": /]],
+      kept: { sslMode: 'require' },
+    },
+    {
+      name: 'an honoured field stays for the schema, without a problem',
       doc: postgresDoc('p', { standbyMode: 'Warm' }),
-      problems: [['error', 'spec.standbyMode', false, /^"Warm": /]],
+      problems: [],
       kept: { standbyMode: 'Warm' },
     },
     {

@@ -207,6 +207,33 @@ const corpus: { name: string; doc: string; verdict: Verdict }[] = [
     },
   },
   {
+    name: 'warm standbys',
+    doc: postgres('  standbyMode: Warm\n'),
+    verdict: { valid: true },
+  },
+  {
+    name: 'hot_standby set inline beside standbyMode',
+    doc: postgres(
+      '  standbyMode: Warm\n  configuration:\n    inline:\n      user.conf: |\n        hot_standby = on\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.configuration.inline["user.conf"]',
+      message: /sets hot_standby, which spec.standbyMode sets/,
+    },
+  },
+  {
+    name: 'a HorizontalScaling that changes the standby mode',
+    doc: pgOps(
+      '  type: HorizontalScaling\n  horizontalScaling:\n    replicas: 3\n    standbyMode: Warm\n',
+    ),
+    verdict: {
+      valid: false,
+      field: 'spec.horizontalScaling.standbyMode',
+      message: /Changing the standby mode in an OpsRequest is not supported yet/,
+    },
+  },
+  {
     name: 'a replica of another cluster',
     doc: postgres(
       '  remoteReplica:\n    sourceRef:\n      name: pg-primary\n      namespace: other\n',

@@ -7,9 +7,11 @@ import {
   type DatabaseSpec,
   type DeletionPolicy,
   type PodSettings,
+  type PostgresSpec,
   type Resources,
   type SynchronousReplication,
 } from '../api/desired.js';
+import { specOwnedSetting } from '../api/config-rules.js';
 import { parseQuantity } from '../api/quantity.js';
 import { codes } from '../errors.js';
 import { sectionConfig } from './config-text.js';
@@ -42,6 +44,7 @@ export interface RawDatabase {
     authSecret?: { name: string; externallyManaged?: boolean };
     halted?: boolean;
     streamingMode?: 'Synchronous' | 'Asynchronous';
+    standbyMode?: 'Hot' | 'Warm';
     init?: { initialized?: boolean; script?: { configMap?: { name: string } } };
     synchronousReplicationConfig?: {
       mode?: 'Any' | 'First';
@@ -168,7 +171,8 @@ export function normaliseDatabase(raw: RawDatabase): {
           kind: 'Postgres',
           ...common,
           replicas: s.replicas ?? 1,
-          ...optional('synchronous', synchronousOf(raw, config, problems)),
+          ...optional('synchronous', synchronousOf(raw, problems)),
+          ...optional('warmStandbys', s.standbyMode === 'Warm' || undefined),
           ...optional(
             'init',
             s.init && {
@@ -178,25 +182,32 @@ export function normaliseDatabase(raw: RawDatabase): {
           ),
         }
       : redisShape(raw, common, problems);
+  if (spec?.kind === 'Postgres') specOwnedProblems(spec, problems);
   return { spec: problems.some((p) => p.severity === 'error') ? undefined : spec, problems };
 }
 
-/** Settings streamingMode: Synchronous sets; the manifest's configuration may not set them too. */
-const synchronousSettings: Record<string, string> = {
-  synchronous_standby_names: 'synchronousReplicationConfig.mode, numSyncReplicas and standbyNames',
-  synchronous_commit: 'synchronousReplicationConfig.commitLevel',
-};
+/** A setting of the inline configuration that a spec field sets (standbyMode, streamingMode). */
+function specOwnedProblems(spec: PostgresSpec, problems: Problem[]): void {
+  for (const key of Object.keys(spec.config)) {
+    const owned = specOwnedSetting(key, spec.synchronous !== undefined);
+    if (owned) {
+      problems.push(
+        error(
+          codes.invalidField,
+          ['spec', 'configuration', 'inline', 'user.conf'],
+          `sets ${key}, which ${owned.setBy} sets: use ${owned.instead} instead`,
+        ),
+      );
+    }
+  }
+}
 
 /**
  * spec.streamingMode and spec.synchronousReplicationConfig, with KubeDB's defaults (Any, 1,
  * RemoteWrite); undefined for asynchronous streaming. Problems for a configuration that
  * cannot hold: too few standbys, names that are not members, settings set twice.
  */
-function synchronousOf(
-  raw: RawDatabase,
-  config: Record<string, string>,
-  problems: Problem[],
-): SynchronousReplication | undefined {
+function synchronousOf(raw: RawDatabase, problems: Problem[]): SynchronousReplication | undefined {
   const s = raw.spec;
   const c = s.synchronousReplicationConfig;
   const at = (...path: string[]) => ['spec', ...path];
@@ -259,18 +270,6 @@ function synchronousOf(
       }
     });
     standbyNames = c.standbyNames;
-  }
-  for (const key of Object.keys(config)) {
-    const owner = synchronousSettings[key.toLowerCase()];
-    if (owner) {
-      problems.push(
-        error(
-          codes.invalidField,
-          at('configuration', 'inline', 'user.conf'),
-          `sets ${key}, which streamingMode: Synchronous sets: use spec.${owner} instead`,
-        ),
-      );
-    }
   }
   return {
     method: c?.mode ?? 'Any',

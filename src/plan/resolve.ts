@@ -3,7 +3,7 @@
  * `dbops plan` both call these, so a plan shows what the controller will do (DESIGN §2, §6).
  * Pure: no I/O, no clock.
  */
-import type { DatabaseSpec, OpsRequest } from '../api/desired.js';
+import type { DatabaseSpec, OpsRequest, PostgresSpec } from '../api/desired.js';
 import { formatBytes } from '../api/quantity.js';
 
 /** What an operation changes, decided when it starts. */
@@ -26,6 +26,14 @@ export const sameConfig = (a: Record<string, string>, b: Record<string, string>)
  * ledger applied in order, DESIGN §2): run (with the spec after it), skip, or fail.
  */
 export function resolveOperation(op: OperationInput, applied: DatabaseSpec): Resolution {
+  if (op.type === 'Reconfigure' && applied.kind === 'Postgres' && applied.warmStandbys) {
+    return {
+      kind: 'fail',
+      reason: 'Unsupported',
+      message:
+        'Reconfigure of a Postgres with warm standbys (standbyMode: Warm) is not supported yet: they take no connections to reload or to read the settings back; nothing was changed',
+    };
+  }
   if (op.target) return { kind: 'run', after: withOpFields(applied, op.target, op.type) };
   const req = op.request;
   switch (req.type) {
@@ -124,6 +132,11 @@ export function specChanges(
   }
   if (target.storageType !== applied.storageType)
     unsupported.push(`storageType -> ${target.storageType}`);
+  if (target.kind === 'Postgres' && applied.kind === 'Postgres') {
+    const mode = (s: PostgresSpec) => (s.warmStandbys ? 'Warm' : 'Hot');
+    if (mode(target) !== mode(applied))
+      unsupported.push(`standbyMode ${mode(applied)} -> ${mode(target)}`);
+  }
   if (unsupported.length > 0) {
     notes.unsupported = `not supported yet, kept as it is: ${unsupported.join(', ')}`;
   }

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { DatabaseSpec, OpsRequest } from '../api/desired.js';
+import type { DatabaseSpec, OpsRequest, PostgresSpec } from '../api/desired.js';
 import { newOperation } from '../execute/queue.js';
 import { deriveOperations, resolve, targetKeyOf, type StoredOp } from './derive.js';
 
 const Gi = 1024 ** 3;
+const warmPostgres = (over: Partial<PostgresSpec> = {}): PostgresSpec => ({
+  kind: 'Postgres',
+  name: 'c',
+  version: '15',
+  replicas: 2,
+  warmStandbys: true,
+  storageType: 'Durable',
+  storageBytes: Gi,
+  config: {},
+  halted: false,
+  deletionPolicy: 'Delete',
+  ...over,
+});
 const redis = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
   kind: 'Redis',
   name: 'c',
@@ -115,6 +128,26 @@ describe('resolve: what an OpsRequest does against the spec the database runs at
       applied: redis(),
       want: { kind: 'fail', reason: 'Unsupported' },
     },
+    {
+      name: 'a reconfigure of a Postgres with warm standbys is refused',
+      o: op({
+        kind: 'PostgresOpsRequest',
+        type: 'Reconfigure',
+        configuration: {
+          applyConfig: { work_mem: '8MB' },
+          removeCustomConfig: false,
+          restart: 'auto',
+        },
+      }),
+      applied: warmPostgres(),
+      want: { kind: 'fail', reason: 'Unsupported', message: /standbyMode: Warm/ },
+    },
+    {
+      name: 'a restart of a Postgres with warm standbys runs',
+      o: op({ kind: 'PostgresOpsRequest', type: 'Restart' }),
+      applied: warmPostgres(),
+      want: { kind: 'run', after: warmPostgres() },
+    },
   ];
   it.each(cases)('$name', ({ o, applied, want }) =>
     expect(resolve(o, applied)).toMatchObject(want),
@@ -156,6 +189,17 @@ describe('deriveOperations: a spec change needs an operation', () => {
     expect(d.applied).toMatchObject({ deletionPolicy: 'WipeOut', shards: 3, version: '7.0' });
     expect(d.notes.unsupported).toContain('shards/replicas 3x2 -> 4x2');
     expect(d.notes.unsupported).toContain('version 7.0 -> 7.2');
+  });
+
+  it('a change of standbyMode is reported and kept: it would need every standby restarted', () => {
+    const d = deriveOperations({
+      ...base,
+      applied: warmPostgres(),
+      target: warmPostgres({ warmStandbys: undefined }),
+    });
+    expect(d.applied).toMatchObject({ warmStandbys: true });
+    expect(d.add).toEqual([]);
+    expect(d.notes.unsupported).toContain('standbyMode Warm -> Hot');
   });
 
   it('does not retry a failed operation for the same target, but does for a new one', () => {

@@ -27,7 +27,7 @@ describe('postgresDataBytes on a real Postgres 15', () => {
     const before = await postgresDataBytes(at());
     const { databaseSizeBytes } = await observePostgres(at());
     // At least one 16 MiB WAL segment on top of the databases.
-    expect(before! - databaseSizeBytes).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+    expect(before! - databaseSizeBytes!).toBeGreaterThanOrEqual(16 * 1024 * 1024);
     const c = new pg.Client({ ...at(), database: 'postgres' });
     await c.connect();
     try {

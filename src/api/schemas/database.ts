@@ -115,7 +115,6 @@ const commonIgnored = [
 const postgresIgnored = [
   'coordinator',
   'leaderElection',
-  'standbyMode',
   'clientAuthMode',
   'sslMode',
   'enforceGroup',
@@ -220,6 +219,7 @@ function postgres(apiVersion: string, v1: boolean) {
       ...common('user.conf', v1),
       replicas: count(limits.maxReplicas).optional(),
       streamingMode: z.enum(['Synchronous', 'Asynchronous']).optional(),
+      standbyMode: z.enum(['Hot', 'Warm']).optional(),
       init: postgresInit.optional(),
       ...(v1 ? { synchronousReplicationConfig: synchronousReplicationConfig.optional() } : {}),
       ...ignoring(postgresIgnored),

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DbopsError, codes, stalled, transient } from '../../errors.js';
+import { warmStandbyDetail } from './ready.js';
 
 /** Where and how to reach one Postgres server. */
 export interface Target {
@@ -12,8 +13,9 @@ export interface Target {
 
 /**
  * Runs `fn` with a short-lived client and always closes it. Maps a refused login to DbopsError
- * `dbAuth` (stalled) and any other failure to `dbUnreachable` ("cannot <what> Postgres at
- * host:port: ..."); DbopsErrors thrown by `fn` pass through. The password never appears.
+ * `dbAuth` (stalled), a warm standby's refusal of every connection to `dbWarmStandby` and any
+ * other failure to `dbUnreachable` ("cannot <what> Postgres at host:port: ..."); DbopsErrors
+ * thrown by `fn` pass through. The password never appears.
  */
 export async function withClient<T>(
   input: Target,
@@ -46,6 +48,13 @@ export async function withClient<T>(
         hint: 'check the database credentials the runtime generated',
         cause: err,
       });
+    }
+    if (code === '57P03' && (err as { detail?: string }).detail === warmStandbyDetail) {
+      throw stalled(
+        codes.dbWarmStandby,
+        `cannot ${what} Postgres at ${where}: it is a warm standby (standbyMode: Warm), which takes no connections`,
+        { hint: 'ask the primary instead, or use standbyMode Hot for standbys that serve reads' },
+      );
     }
     const why = err instanceof Error ? err.message : String(err);
     throw transient(codes.dbUnreachable, `cannot ${what} Postgres at ${where}: ${why}`, {

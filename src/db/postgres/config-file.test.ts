@@ -54,6 +54,7 @@ describe('synchronousSettings', () => {
         synchronous: { replication: sync({}), members: ['a-0', 'a-1'] },
       }),
     ).toEqual([
+      'hot_standby = on',
       `synchronous_standby_names = 'ANY 1 ("a-0", "a-1")'`,
       "synchronous_commit = 'remote_write'",
       "work_mem = '8MB'",
@@ -74,9 +75,28 @@ describe('synchronousSettings', () => {
 
   it('leaves synchronous_commit to the user without synchronous replication', () => {
     expect(settingLines({ config: { synchronous_commit: 'off' } })).toEqual([
+      'hot_standby = on',
       "synchronous_commit = 'off'",
     ]);
   });
+});
+
+describe('standbyMode', () => {
+  it.each([
+    [undefined, 'hot_standby = on'],
+    [false, 'hot_standby = on'],
+    [true, 'hot_standby = off'],
+  ])('warmStandbys %s renders %s on every member', (warmStandbys, line) => {
+    const input = { config: {}, ...(warmStandbys === undefined ? {} : { warmStandbys }) };
+    expect(settingLines(input)[0]).toBe(line);
+  });
+
+  it.each(['hot_standby', 'HOT_STANDBY'])(
+    'refuses %s from the configuration (a Secret can carry it), sync or not',
+    (key) => {
+      expect(() => settingLines({ config: { [key]: 'on' } })).toThrow(/is set by spec.standbyMode/);
+    },
+  );
 });
 
 describe('renderPostgresConf', () => {

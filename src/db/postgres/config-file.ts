@@ -1,4 +1,4 @@
-import { settingRefusal } from '../../api/config-rules.js';
+import { settingRefusal, specOwnedSetting } from '../../api/config-rules.js';
 import type { SynchronousReplication } from '../../api/desired.js';
 import { codes, stalled } from '../../errors.js';
 
@@ -12,6 +12,8 @@ export interface PostgresConfigInput {
   config: Record<string, string>;
   /** streamingMode: Synchronous, with the database's member names (every member's is alike). */
   synchronous?: { replication: SynchronousReplication; members: string[] };
+  /** standbyMode: Warm: hot_standby off, a standby takes no connections. */
+  warmStandbys?: boolean;
 }
 
 const commitLevels: Record<SynchronousReplication['commitLevel'], string> = {
@@ -39,18 +41,14 @@ export function synchronousSettings(
   };
 }
 
-/** The settings the user's configuration may not carry next to synchronous replication. */
-function assertNoSynchronousOverride(config: Record<string, string>): void {
+/** Throws forbiddenConfig for a setting of the configuration that a spec field sets. */
+function assertNoSpecOwned(config: Record<string, string>, synchronous: boolean): void {
   for (const key of Object.keys(config)) {
-    const name = key.toLowerCase();
-    if (name === 'synchronous_standby_names' || name === 'synchronous_commit') {
-      throw stalled(
-        codes.forbiddenConfig,
-        `postgres setting "${key}" is set by streamingMode: Synchronous`,
-        {
-          hint: `remove "${key}" from the configuration (or its Secret): spec.synchronousReplicationConfig sets it`,
-        },
-      );
+    const owned = specOwnedSetting(key, synchronous);
+    if (owned) {
+      throw stalled(codes.forbiddenConfig, `postgres setting "${key}" is set by ${owned.setBy}`, {
+        hint: `remove "${key}" from the configuration (or its Secret): use ${owned.instead}`,
+      });
     }
   }
 }
@@ -91,7 +89,6 @@ export function renderPostgresConf(input: PostgresConfigInput): string {
     'max_wal_senders = 10',
     'max_replication_slots = 10',
     "wal_keep_size = '256MB'",
-    'hot_standby = on',
     'password_encryption = scram-sha-256',
     'logging_collector = off',
   ];
@@ -111,13 +108,17 @@ export function renderPostgresConf(input: PostgresConfigInput): string {
 }
 
 /**
- * The lines of the settings from the spec: synchronous replication's, then the user's (both
- * runtimes render them). Throws forbiddenConfig for a setting the user may not set. Pure.
+ * The lines of the settings from the spec: the standby mode's, synchronous replication's, then
+ * the user's (both runtimes render them). Throws forbiddenConfig for a setting the user may not
+ * set. Pure.
  */
-export function settingLines(input: Pick<PostgresConfigInput, 'config' | 'synchronous'>): string[] {
-  const lines: string[] = [];
+export function settingLines(
+  input: Pick<PostgresConfigInput, 'config' | 'synchronous' | 'warmStandbys'>,
+): string[] {
+  assertNoSpecOwned(input.config, input.synchronous !== undefined);
+  // Every member gets it (it matters only in recovery), so a promoted standby needs no edit.
+  const lines = [`hot_standby = ${input.warmStandbys ? 'off' : 'on'}`];
   if (input.synchronous) {
-    assertNoSynchronousOverride(input.config);
     const sync = synchronousSettings(input.synchronous.replication, input.synchronous.members);
     for (const [key, value] of Object.entries(sync)) lines.push(`${key} = ${quotePgValue(value)}`);
   }

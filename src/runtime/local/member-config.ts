@@ -127,6 +127,7 @@ export async function writeMemberConfig(
     ...(standby ? { standby } : {}),
     config: spec.config,
     ...(spec.synchronous ? { synchronous: synchronousInput(spec) } : {}),
+    ...(spec.warmStandbys ? { warmStandbys: true } : {}),
   });
   return writeIfChanged(path, text, write);
 }
