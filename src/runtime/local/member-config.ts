@@ -10,7 +10,7 @@ import { renderRedisConfig } from '../../db/redis/config-file.js';
 import { ensureMemberVolume, memberDataDir, volumeTypeOf } from './member-volume.js';
 import { ensureDirectoryVolume } from './volume.js';
 import { configFromSecret, layeredConfig } from '../secrets.js';
-import { synchronousInput } from '../synchronous.js';
+import { specSettingsInput } from '../postgres-settings.js';
 
 /** The member a Postgres standby is cloned from and streams from: shard 0, ordinal 0. */
 export async function primaryOf(ctx: MemberContext, db: string): Promise<MemberFile | undefined> {
@@ -125,9 +125,7 @@ export async function writeMemberConfig(
     host: ctx.host,
     port: mf.port,
     ...(standby ? { standby } : {}),
-    config: spec.config,
-    ...(spec.synchronous ? { synchronous: synchronousInput(spec) } : {}),
-    ...(spec.warmStandbys ? { warmStandbys: true } : {}),
+    ...specSettingsInput(spec),
   });
   return writeIfChanged(path, text, write);
 }
