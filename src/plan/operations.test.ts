@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSpec, OpsRequest } from '../api/desired.js';
 import { describeOperation, planOperations } from './operations.js';
+import { postgresSpec } from '../../test/helpers/specs.js';
 
 const Gi = 1024 ** 3;
 const cluster = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
@@ -19,19 +20,7 @@ const cluster = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
 });
 const standalone = (over: Partial<DatabaseSpec> = {}) =>
   cluster({ name: 'session', mode: 'Standalone', shards: 1, replicas: 1, ...over });
-const postgres = (over: Partial<DatabaseSpec> = {}): DatabaseSpec =>
-  ({
-    kind: 'Postgres',
-    name: 'orders',
-    version: '15',
-    replicas: 2,
-    storageType: 'Durable',
-    storageBytes: Gi,
-    config: {},
-    halted: false,
-    deletionPolicy: 'Delete',
-    ...over,
-  }) as DatabaseSpec;
+const postgres = postgresSpec;
 
 const req = (db: DatabaseSpec, over: Partial<OpsRequest>): OpsRequest => ({
   kind: db.kind === 'Redis' ? 'RedisOpsRequest' : 'PostgresOpsRequest',

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSpec, OpsRequest, PostgresSpec } from '../api/desired.js';
 import { newOperation } from '../execute/queue.js';
+import { postgresSpec } from '../../test/helpers/specs.js';
 import { deriveOperations, resolve, targetKeyOf, type StoredOp } from './derive.js';
 
 const Gi = 1024 ** 3;
-const warmPostgres = (over: Partial<PostgresSpec> = {}): PostgresSpec => ({
-  kind: 'Postgres',
-  name: 'c',
-  version: '15',
-  replicas: 2,
-  warmStandbys: true,
-  storageType: 'Durable',
-  storageBytes: Gi,
-  config: {},
-  halted: false,
-  deletionPolicy: 'Delete',
-  ...over,
-});
+const warmPostgres = (over: Partial<PostgresSpec> = {}): PostgresSpec =>
+  postgresSpec({ name: 'c', warmStandbys: true, ...over });
 const redis = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({
   kind: 'Redis',
   name: 'c',
